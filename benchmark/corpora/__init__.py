@@ -1,0 +1,41 @@
+"""Corpus formats: a loader for the real on-disk layout and a synthetic generator writing it.
+
+Importing this package imports neither torch nor the loaders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from benchmark.registry import import_target
+
+
+@dataclass(frozen=True)
+class CorpusFormat:
+    """A corpus layout.
+
+    Attributes:
+        loader: ``"module:function"``; ``function(root: Path, *, seed: int) -> Splits``.
+        synthetic: ``"module:function"``; ``function(progress: bool) -> Path`` generates
+            (once) the synthetic corpus in this layout and returns its root.
+        expected: one line describing the layout, for error messages.
+    """
+
+    loader: str
+    synthetic: str
+    expected: str
+
+    def load(self, root, *, seed: int = 0):
+        return import_target(self.loader)(root, seed=seed)
+
+    def generate(self, progress: bool = True):
+        return import_target(self.synthetic)(progress=progress)
+
+
+CORPUS_FORMATS: dict[str, CorpusFormat] = {
+    "speech_commands_v0.01": CorpusFormat(
+        loader="benchmark.corpora.speech_commands:load_speech_commands",
+        synthetic="benchmark.corpora.synthetic_speech_commands:ensure_synthetic_speech_commands",
+        expected="Speech Commands v0.01: one folder per word, _background_noise_/, "
+                 "validation_list.txt, testing_list.txt"),
+}

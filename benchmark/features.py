@@ -1,0 +1,276 @@
+"""From utterances to upstream features: hash, extract what is missing, load.
+
+Extraction batches clips of similar length, runs the frozen upstream once per clip
+and writes the results to the :mod:`benchmark.cache`. Training then reads
+:class:`SplitFeatures`: per-utterance per-layer means (the pooled path) and,
+when needed, all frames (the frame path), both as in-memory tensors gathered by
+index.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+from tqdm.auto import tqdm
+
+from benchmark.audio import AudioReport, load_audio
+from benchmark.cache import FeatureCache, Location, content_hash, utterance_key
+from benchmark.corpora.base import Utterance
+from benchmark.errors import UserError
+from upstreams.base import Upstream, UpstreamOutput
+
+SHARD_BYTES = 256 << 20
+"""A cache shard is written once its frames reach this size: a killed extraction
+loses at most one shard of work, and memory stays bounded."""
+
+CHUNK_UTTERANCES = 256
+"""Utterances whose audio is read at once, then sorted by length into batches."""
+
+BATCH_SAMPLES = 16_000 * 160
+"""Upper bound on padded samples per upstream batch (160 s of audio)."""
+
+MAX_BATCH = 64
+
+
+def hash_utterances(utterances: list[Utterance], progress: bool = True) -> list[str]:
+    """Cache keys of ``utterances``; each distinct file is read and hashed once."""
+    file_hashes: dict[Path, str] = {}
+    keys = []
+    for utt in tqdm(utterances, desc="hashing audio", unit="utt", disable=not progress, leave=False):
+        if utt.path not in file_hashes:
+            try:
+                file_hashes[utt.path] = content_hash(Path(utt.path).read_bytes())
+            except OSError as err:
+                raise UserError(f"{utt.path}: cannot be read ({err.strerror}); "
+                                f"restore the file or remove it from the corpus") from None
+        keys.append(utterance_key(file_hashes[utt.path], utt.start, utt.end))
+    return keys
+
+
+def run_upstream(upstream: Upstream, wavs: list[np.ndarray]) -> list[Tensor]:
+    """Run ``upstream`` on clips (16 kHz float32); return per clip ``(frames, layers, dim)`` float32."""
+    lengths = torch.tensor([len(w) for w in wavs])
+    batch = torch.zeros(len(wavs), int(lengths.max()))
+    for i, wav in enumerate(wavs):
+        batch[i, :len(wav)] = torch.from_numpy(wav)
+    with torch.inference_mode():
+        out = upstream(batch, lengths)
+    check_output(upstream, out, len(wavs))
+    stacked = torch.stack(out.layers, dim=2)  # (batch, frames, layers, dim)
+    return [stacked[i, :int(n)].float().clone() for i, n in enumerate(out.lengths)]
+
+
+def check_output(upstream: Upstream, out: UpstreamOutput, batch: int) -> None:
+    """Refuse output that breaks the contract, naming the upstream and what is wrong."""
+    name = upstream.name
+    if len(out.layers) != upstream.num_layers:
+        raise UserError(f"upstream {name}: returned {len(out.layers)} layers but declares num_layers="
+                        f"{upstream.num_layers}; fix the upstream (run `superb check-upstream {name}`)")
+    shapes = {tuple(layer.shape) for layer in out.layers}
+    if len(shapes) != 1:
+        raise UserError(f"upstream {name}: layers differ in shape {sorted(shapes)}; all must be "
+                        f"(batch, frames, {upstream.hidden_size})")
+    shape = shapes.pop()
+    if len(shape) != 3 or shape[0] != batch or shape[2] != upstream.hidden_size:
+        raise UserError(f"upstream {name}: layer shape {shape} is not (batch={batch}, frames, "
+                        f"hidden_size={upstream.hidden_size})")
+    if not all(torch.isfinite(layer).all() for layer in out.layers):
+        raise UserError(f"upstream {name}: returned NaN or Inf; fix the upstream "
+                        f"(run `superb check-upstream {name}`)")
+    if out.lengths.shape != (batch,) or int(out.lengths.max()) > shape[1] or int(out.lengths.min()) < 1:
+        raise UserError(f"upstream {name}: frame lengths {out.lengths.tolist()} do not fit the "
+                        f"{shape[1]} frames it returned")
+
+
+def length_batches(lengths: list[int]) -> list[list[int]]:
+    """Indices grouped into batches of similar length, each within :data:`BATCH_SAMPLES` padded."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    batches, current = [], []
+    for i in order:
+        if current and (len(current) + 1) * lengths[i] > BATCH_SAMPLES or len(current) == MAX_BATCH:
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return batches
+
+
+@dataclass
+class ExtractionStats:
+    seconds: float = 0.0
+    utterances: int = 0
+    audio_seconds: float = 0.0
+    audio: AudioReport = field(default_factory=AudioReport)
+
+
+def extract(upstream: Upstream, cache: FeatureCache, items: list[tuple[str, Utterance]], *,
+            cache_frames: bool, strict_audio: bool = False, progress: bool = True,
+            stats: ExtractionStats | None = None) -> None:
+    """Run ``upstream`` over ``(key, utterance)`` pairs and store them in ``cache`` shard by shard."""
+    stats = stats or ExtractionStats()
+    start = time.perf_counter()
+    bar = tqdm(total=len(items), desc=f"extracting {upstream.name}", unit="utt", disable=not progress)
+    upstream.eval()
+    pending: list[tuple[str, Tensor]] = []
+    pending_bytes = 0
+    for first in range(0, len(items), CHUNK_UTTERANCES):
+        chunk = items[first:first + CHUNK_UTTERANCES]
+        wavs = [load_audio(u.path, start=u.start, end=u.end, strict=strict_audio, report=stats.audio)
+                for _, u in chunk]
+        stats.audio_seconds += sum(len(w) for w in wavs) / 16_000
+        for batch in length_batches([len(w) for w in wavs]):
+            for i, feats in zip(batch, run_upstream(upstream, [wavs[i] for i in batch])):
+                pending.append((chunk[i][0], feats))
+                pending_bytes += feats.numel() * 2
+            bar.update(len(batch))
+        if pending_bytes >= SHARD_BYTES or first + CHUNK_UTTERANCES >= len(items):
+            _write_pending(cache, pending, cache_frames)
+            stats.utterances += len(pending)
+            pending, pending_bytes = [], 0
+    bar.close()
+    stats.seconds += time.perf_counter() - start
+
+
+def _write_pending(cache: FeatureCache, pending: list[tuple[str, Tensor]], cache_frames: bool) -> None:
+    pooled = np.stack([f.mean(dim=0).numpy() for _, f in pending])
+    frames = [f.numpy() for _, f in pending] if cache_frames else None
+    cache.write_shard([k for k, _ in pending], [len(f) for _, f in pending], pooled, frames)
+
+
+class FrameStore:
+    """All frames of a split in one tensor; batches are index gathers.
+
+    Args:
+        flat: ``(total_frames, layers, dim)`` float16, utterances back to back.
+        lengths: ``(utterances,)`` valid frames of each.
+    """
+
+    def __init__(self, flat: Tensor, lengths: Tensor):
+        self.flat = flat
+        self.lengths = lengths
+        self.offsets = torch.cumsum(lengths, 0) - lengths
+
+    def batch(self, index: Tensor) -> tuple[Tensor, Tensor]:
+        """Padded ``(batch, frames, layers, dim)`` float32 (zeros after each clip) and ``(batch,)`` lengths."""
+        lengths = self.lengths[index]
+        steps = torch.arange(int(lengths.max()))
+        valid = steps[None, :] < lengths[:, None]
+        rows = torch.where(valid, self.offsets[index, None] + steps[None, :], self.offsets[index, None])
+        x = self.flat[rows].float()
+        return x * valid[:, :, None, None], lengths
+
+
+class StreamingFrames:
+    """Frames computed by the upstream on every request (no frame cache): the slow path.
+
+    Same interface as :class:`FrameStore`; used with ``--no-frame-cache`` when the
+    frame path must run, and by ``benchmarks/cache_speedup.py`` to measure what the
+    cache saves.
+    """
+
+    def __init__(self, upstream: Upstream, utterances: list[Utterance], strict_audio: bool = False):
+        self.upstream = upstream.eval()
+        self.utterances = utterances
+        self.strict_audio = strict_audio
+
+    def batch(self, index: Tensor) -> tuple[Tensor, Tensor]:
+        wavs = [load_audio(self.utterances[i].path, start=self.utterances[i].start, end=self.utterances[i].end,
+                           strict=self.strict_audio) for i in index.tolist()]
+        feats = run_upstream(self.upstream, wavs)
+        lengths = torch.tensor([len(f) for f in feats])
+        return torch.nn.utils.rnn.pad_sequence(feats, batch_first=True), lengths
+
+
+@dataclass
+class SplitFeatures:
+    """Features of one split, utterances in corpus order.
+
+    Attributes:
+        pooled: ``(utterances, layers, dim)`` float32 per-layer means over valid frames.
+        lengths: ``(utterances,)`` valid frames.
+        frames: frame source (``None`` when only the pooled path runs).
+    """
+
+    pooled: Tensor
+    lengths: Tensor
+    frames: FrameStore | StreamingFrames | None = None
+
+
+def _gather(cache: FeatureCache, locations: list[Location], name: str,
+            arrays: dict[tuple[Path, str], np.ndarray]) -> np.ndarray | None:
+    """Rows (``pooled.npy``) or frame runs (``frames.npy``) of ``locations``, in order.
+
+    ``arrays`` holds the shard files already opened and verified. Returns ``None``
+    if a shard is corrupt (it has then been removed).
+    """
+    parts = []
+    for loc in locations:
+        if (loc.shard, name) not in arrays:
+            array = cache.read(loc.shard, name)
+            if array is None:
+                return None
+            arrays[loc.shard, name] = array
+        array = arrays[loc.shard, name]
+        parts.append(array[loc.row:loc.row + 1] if name == "pooled.npy"
+                     else array[loc.frame_offset:loc.frame_offset + loc.frames])
+    return np.concatenate(parts)
+
+
+def load_features(upstream: Upstream, cache: FeatureCache, splits: dict[str, list[Utterance]],
+                  keys: dict[str, list[str]], *, need_frames: bool, cache_frames: bool,
+                  strict_audio: bool = False, progress: bool = True,
+                  stats: ExtractionStats | None = None) -> dict[str, SplitFeatures]:
+    """Extract whatever ``cache`` lacks, then load every split's features.
+
+    Args:
+        need_frames: the frame path will run, so frames are loaded (or streamed).
+        cache_frames: store frames in the cache (else only pooled means are cached
+            and frames, if needed, are streamed from the upstream).
+    """
+    stats = stats or ExtractionStats()
+    want_frames = need_frames and cache_frames
+    for _attempt in range(3):  # a shard found corrupted while loading is re-extracted
+        with cache.lock():
+            index = cache.index()
+            missing: dict[str, Utterance] = {}
+            for split, utts in splits.items():
+                for key, utt in zip(keys[split], utts):
+                    loc = index.get(key)
+                    if loc is None or (want_frames and not cache.has_frames(loc.shard)):
+                        missing.setdefault(key, utt)
+            if missing:
+                extract(upstream, cache, list(missing.items()), cache_frames=cache_frames,
+                        strict_audio=strict_audio, progress=progress, stats=stats)
+                index = cache.index()
+            loaded = _load_splits(cache, index, splits, keys, want_frames)
+        if loaded is not None:
+            break
+    else:  # pragma: no cover - the cache keeps failing its checksums
+        raise UserError(f"{cache.dir}: cache shards keep failing their checksums; check the disk, "
+                        f"then remove the directory and rerun")
+    if need_frames and not cache_frames:
+        for split, feats in loaded.items():
+            feats.frames = StreamingFrames(upstream, splits[split], strict_audio)
+    return loaded
+
+
+def _load_splits(cache: FeatureCache, index: dict[str, Location], splits, keys,
+                 want_frames: bool) -> dict[str, SplitFeatures] | None:
+    loaded = {}
+    arrays: dict[tuple[Path, str], np.ndarray] = {}
+    for split in splits:
+        locations = [index[k] for k in keys[split]]
+        pooled = _gather(cache, locations, "pooled.npy", arrays)
+        flat = _gather(cache, locations, "frames.npy", arrays) if want_frames else None
+        if pooled is None or (want_frames and flat is None):
+            return None
+        lengths = torch.tensor([loc.frames for loc in locations])
+        frames = FrameStore(torch.from_numpy(flat), lengths) if flat is not None else None
+        loaded[split] = SplitFeatures(torch.from_numpy(pooled.astype(np.float32)), lengths, frames)
+    return loaded

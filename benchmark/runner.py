@@ -1,0 +1,191 @@
+"""One run: an upstream on a task, from corpus to result JSON.
+
+1. resolve the corpus (``--data``, the task's environment variable, or the
+   synthetic default, generated on first use) and load its splits;
+2. hash the audio and take the features from the cache, extracting only what it lacks;
+3. train the featurizer and head (pooled path when the head allows it, see below),
+   keep the best dev checkpoint, score it on test;
+4. write ``result.json``.
+
+Pooled path: the SUPERB utterance-level heads are Linear -> mean pool -> Linear and
+the featurizer is a weighted sum of layers. Both are linear, so mean pooling
+commutes with them: training on each utterance's per-layer mean gives the same
+logits, loss and gradients as training on its frames (up to float rounding), at a
+fraction of the cost. It runs when the head declares ``pooled_equivalent`` and
+layer norm is off; ``--no-pooled`` forces the frame path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmark.errors import UserError
+
+@dataclass
+class RunRequest:
+    """Everything a user chooses for one run (the CLI's ``superb run`` options)."""
+
+    upstream: str
+    task: str
+    data: Path | None = None
+    steps: int | None = None
+    lr: float | None = None
+    seed: int = 0
+    featurizer: str = "weighted_sum"
+    layer_norm: bool = False
+    pooled: bool = True
+    out: Path = Path("results")
+    cache_dir: Path | None = None
+    cache_frames: bool = True
+    strict_audio: bool = False
+    force: bool = False
+    progress: bool = True
+
+
+@dataclass
+class RunOutput:
+    result_path: Path
+    result: dict[str, Any]
+    reused: bool = False  # an identical finished run was found
+    messages: list[str] = field(default_factory=list)
+
+
+def check_options(req: RunRequest) -> None:
+    """Refuse out-of-range options before anything is loaded."""
+    if req.steps is not None and req.steps < 1:
+        raise UserError(f"--steps {req.steps}: must be at least 1")
+    if req.lr is not None and not (math.isfinite(req.lr) and req.lr > 0):
+        raise UserError(f"--lr {req.lr}: must be a positive finite number (SUPERB searches 1e-1 .. 1e-7)")
+
+
+def resolve_corpus(spec, data: Path | None, progress: bool) -> tuple[Path, bool]:
+    """The corpus root and whether it is synthetic."""
+    from benchmark.corpora import CORPUS_FORMATS
+
+    fmt = CORPUS_FORMATS[spec.corpus["format"]]
+    env = spec.corpus.get("env")
+    if data is None and env and os.environ.get(env):
+        data = Path(os.environ[env])
+    if data is None:
+        if spec.corpus["default"] != "synthetic":
+            raise UserError(f"task {spec.name}: no corpus given; pass --data PATH or set {env}")
+        root = Path(fmt.generate(progress=progress))
+    else:
+        root = Path(data).expanduser()
+    return root, (root / "README.synthetic.txt").exists()
+
+
+def _lock(path: Path):
+    """Exclusive lock on ``path`` (a second identical run waits, then finds the result)."""
+    handle = open(path, "a")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    return contextlib.closing(handle)
+
+
+def corpus_hash(splits, keys) -> str:
+    digest = hashlib.blake2b(digest_size=10)
+    for split in sorted(splits):
+        for utt, key in zip(splits[split], keys[split]):
+            digest.update(f"{split}\t{utt.uid}\t{key}\t{utt.label}\n".encode())
+    return digest.hexdigest()
+
+
+def run(req: RunRequest) -> RunOutput:
+    """Run ``req`` (or find its finished result) and return where the result is."""
+    check_options(req)
+    from benchmark.tasks import get_task
+
+    spec = get_task(req.task)
+    from upstreams import UPSTREAMS
+
+    upstream_cls = UPSTREAMS.load(req.upstream)
+    from benchmark.problems import PROBLEMS
+
+    train_and_score = PROBLEMS.load(spec.problem)
+    import torch
+
+    from benchmark.cache import FeatureCache, default_cache_dir
+    from benchmark.corpora import CORPUS_FORMATS
+    from benchmark.featurizer import parse_mode
+    from benchmark.features import ExtractionStats, hash_utterances, load_features
+    from benchmark.threads import torch_threads
+    from benchmark.results import provenance, read_result, run_id, slug, write_json_atomic
+    from downstreams import HEADS
+
+    upstream = upstream_cls()
+    parse_mode(req.featurizer, upstream.num_layers)
+    head_cls = HEADS.load(spec.head)
+    pooled_path = bool(req.pooled and getattr(head_cls, "pooled_equivalent", False) and not req.layer_norm)
+
+    root, synthetic = resolve_corpus(spec, req.data, req.progress)
+    splits = CORPUS_FORMATS[spec.corpus["format"]].load(root, seed=0)
+    keys = {split: hash_utterances(utts, req.progress) for split, utts in splits.items()}
+    training = spec.training(synthetic)
+    if req.steps is not None:
+        training["steps"] = req.steps
+        training["eval_interval"] = min(training["eval_interval"], req.steps)
+    if req.lr is not None:
+        training["lr"] = req.lr
+    config = {**training, "seed": req.seed, "featurizer": req.featurizer, "layer_norm": req.layer_norm,
+              "head": spec.head, "head_args": spec.head_args, "sampler": spec.sampler,
+              "path": "pooled" if pooled_path else "frames", "strict_audio": req.strict_audio}
+    corpus = {"name": spec.corpus["format"], "synthetic": synthetic, "content_hash": corpus_hash(splits, keys),
+              "root": str(root), "sizes": {split: len(utts) for split, utts in splits.items()}}
+    identity = upstream.identity()
+    rid = run_id({"upstream": identity, "task": spec.name, "version": spec.version,
+                  "corpus": corpus["content_hash"], "config": config})
+    run_dir = Path(req.out) / slug(req.upstream) / spec.name / rid
+    result_path = run_dir / "result.json"
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UserError(f"{run_dir}: cannot create the run directory ({err.strerror}); choose another --out") from None
+    with _lock(run_dir / ".lock"):
+        if not req.force and (done := read_result(result_path)) is not None:
+            return RunOutput(result_path, done, reused=True)
+        if req.force:
+            (run_dir / "checkpoint.pt").unlink(missing_ok=True)
+
+        torch.manual_seed(req.seed)
+        cache = FeatureCache(req.cache_dir or default_cache_dir(), identity)
+        stats = ExtractionStats()
+        features = load_features(upstream, cache, splits, keys, need_frames=not pooled_path,
+                                 cache_frames=req.cache_frames, strict_audio=req.strict_audio,
+                                 progress=req.progress, stats=stats)
+        with torch_threads(1 if pooled_path else torch.get_num_threads()):
+            trained = train_and_score(spec, splits, features, upstream, head_cls, config,
+                                      run_dir / "checkpoint.pt", req.progress)
+        from benchmark.cache import directory_size
+
+        result = {
+            "schema_version": 1, "run_id": rid, "upstream": req.upstream, "upstream_id": identity,
+            "upstream_info": {"num_layers": upstream.num_layers, "hidden_size": upstream.hidden_size,
+                              "downsample_rate": upstream.downsample_rate, "config": upstream.config()},
+            "task": spec.name, "task_version": spec.version,
+            "metrics": trained.metrics,
+            "main_metric": {"name": spec.metric, "higher_is_better": spec.higher_is_better},
+            "layer_weights": trained.layer_weights,
+            "config": config, "corpus": corpus,
+            "timing": {"extraction_s": round(stats.seconds, 3), "training_s": round(trained.outcome.train_seconds, 3),
+                       "evaluation_s": round(trained.outcome.eval_seconds + trained.test_seconds, 3)},
+            "training": {"best_step": trained.outcome.best_step, "resumed_from_step": trained.outcome.resumed_from,
+                         "history": trained.outcome.history},
+            "cache": {"dir": str(cache.dir), "size_bytes": directory_size(cache.dir),
+                      "extracted_utterances": stats.utterances, "frames_cached": req.cache_frames,
+                      "warnings": cache.warnings},
+            "audio": stats.audio.as_dict(),
+            "departures": list(spec.raw.get("departures", [])) + list(getattr(upstream, "departures", [])) + (
+                ["synthetic corpus (eSpeak NG voices), not the real one; training steps shortened for it"]
+                if synthetic else []),
+            "provenance": provenance(),
+        }
+        write_json_atomic(result, result_path)
+    return RunOutput(result_path, result, messages=cache.warnings)

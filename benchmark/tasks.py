@@ -1,0 +1,186 @@
+"""Tasks are data: ``tasks.yaml`` read into :class:`TaskSpec` and checked at load time.
+
+Every error names the file and the key (``tasks.yaml: ks.training.lr must be a
+number, got 'fast'``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmark.errors import UserError
+from benchmark.registry import suggest
+
+SAMPLERS = ("class_balanced", "random")
+OPTIMIZERS = ("Adam", "AdamW")
+TRAINING_KEYS = {"optimizer": str, "lr": float, "batch_size": int, "grad_accum": int,
+                 "steps": int, "eval_interval": int}
+SCHEMA: dict[str, Any] = {
+    "version": int,
+    "description": str,
+    "corpus": {"format": str, "env": str, "default": str},
+    "problem": str,
+    "head": {"name": str},
+    "sampler": str,
+    "metric": {"name": str, "higher_is_better": bool},
+    "training": TRAINING_KEYS,
+}
+TYPE_NAMES = {float: "a number", int: "an integer", str: "a string", bool: "true or false"}
+OPEN_SECTIONS = {"head"}  # may hold extra keys (the head's arguments)
+
+
+def tasks_file() -> Path:
+    """``$SUPERB_TASKS`` or the ``tasks.yaml`` beside the ``benchmark`` package."""
+    env = os.environ.get("SUPERB_TASKS")
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "tasks.yaml"
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task of ``tasks.yaml``.
+
+    Attributes:
+        name: the key in ``tasks.yaml`` (``"ks"``).
+        raw: the validated entry, as written.
+    """
+
+    name: str
+    raw: dict[str, Any]
+
+    @property
+    def version(self) -> int:
+        return self.raw["version"]
+
+    @property
+    def description(self) -> str:
+        return self.raw["description"]
+
+    @property
+    def corpus(self) -> dict[str, str]:
+        return self.raw["corpus"]
+
+    @property
+    def problem(self) -> str:
+        return self.raw["problem"]
+
+    @property
+    def head(self) -> str:
+        return self.raw["head"]["name"]
+
+    @property
+    def head_args(self) -> dict[str, Any]:
+        return {k: v for k, v in self.raw["head"].items() if k != "name"}
+
+    @property
+    def sampler(self) -> str:
+        return self.raw["sampler"]
+
+    @property
+    def metric(self) -> str:
+        return self.raw["metric"]["name"]
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.raw["metric"]["higher_is_better"]
+
+    def training(self, synthetic: bool) -> dict[str, Any]:
+        """The training settings; the ``synthetic`` overrides apply on the synthetic corpus."""
+        settings = dict(self.raw["training"])
+        if synthetic:
+            settings.update(self.raw.get("synthetic", {}))
+        return settings
+
+
+def _type_ok(value: Any, kind: type) -> bool:
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def _check(path: Path, where: str, value: Any, schema: Any, open_section: bool = False) -> None:
+    if isinstance(schema, dict):
+        if not isinstance(value, dict):
+            raise UserError(f"{path}: {where} must be a mapping, got {type(value).__name__}")
+        for key, sub in schema.items():
+            if key not in value:
+                raise UserError(f"{path}: {where}.{key} is missing; add it (see docs/tasks.md)")
+            _check(path, f"{where}.{key}", value[key], sub)
+        if not open_section:
+            for key in value:
+                if key not in schema:
+                    raise UserError(f"{path}: {where}.{key} is not a known key.{suggest(key, list(schema))}")
+    elif not _type_ok(value, schema):
+        raise UserError(f"{path}: {where} must be {TYPE_NAMES[schema]}, got {value!r}")
+
+
+def _validate(path: Path, name: str, entry: Any) -> None:
+    from benchmark.corpora import CORPUS_FORMATS
+    from benchmark.metrics import METRICS
+    from benchmark.problems import PROBLEMS
+    from downstreams import HEADS
+
+    if not isinstance(entry, dict):
+        raise UserError(f"{path}: {name} must be a mapping of settings")
+    for key, sub in SCHEMA.items():
+        if key not in entry:
+            raise UserError(f"{path}: {name}.{key} is missing; add it (see docs/tasks.md)")
+        _check(path, f"{name}.{key}", entry[key], sub, open_section=key in OPEN_SECTIONS)
+    extra = set(entry) - set(SCHEMA) - {"synthetic", "departures"}
+    if extra:
+        key = sorted(extra)[0]
+        raise UserError(f"{path}: {name}.{key} is not a known key.{suggest(key, list(SCHEMA) + ['synthetic'])}")
+    departures = entry.get("departures", [])
+    if not (isinstance(departures, list) and all(isinstance(d, str) for d in departures)):
+        raise UserError(f"{path}: {name}.departures must be a list of strings")
+    overrides = entry.get("synthetic", {})
+    if not isinstance(overrides, dict):
+        raise UserError(f"{path}: {name}.synthetic must be a mapping of training overrides")
+    for key, value in overrides.items():
+        if key not in TRAINING_KEYS:
+            raise UserError(f"{path}: {name}.synthetic.{key} is not a training key.{suggest(key, list(TRAINING_KEYS))}")
+        _check(path, f"{name}.synthetic.{key}", value, TRAINING_KEYS[key])
+    choices = [("problem", entry["problem"], PROBLEMS.names()), ("sampler", entry["sampler"], SAMPLERS),
+               ("training.optimizer", entry["training"]["optimizer"], OPTIMIZERS),
+               ("head.name", entry["head"]["name"], HEADS.names()),
+               ("corpus.format", entry["corpus"]["format"], sorted(CORPUS_FORMATS)),
+               ("metric.name", entry["metric"]["name"], sorted(METRICS))]
+    for key, value, allowed in choices:
+        if value not in allowed:
+            raise UserError(f"{path}: {name}.{key} is {value!r}, not one of {', '.join(allowed)}.{suggest(value, list(allowed))}")
+    for key in ("lr", "batch_size", "grad_accum", "steps", "eval_interval"):
+        for source, settings in (("training", entry["training"]), ("synthetic", overrides)):
+            if key in settings and not settings[key] > 0:
+                raise UserError(f"{path}: {name}.{source}.{key} must be positive, got {settings[key]!r}")
+
+
+def load_tasks(path: Path | None = None) -> dict[str, TaskSpec]:
+    """Read and validate every task in ``path`` (default :func:`tasks_file`)."""
+    import yaml
+
+    path = path or tasks_file()
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise UserError(f"{path}: cannot read the task file ({err.strerror}); set SUPERB_TASKS to a tasks.yaml") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise UserError(f"{path}: YAML syntax error{where}: {problem}; fix the file") from None
+    if not isinstance(data, dict) or not data:
+        raise UserError(f"{path}: must map task names to their settings")
+    for name, entry in data.items():
+        _validate(path, str(name), entry)
+    return {str(name): TaskSpec(str(name), entry) for name, entry in data.items()}
+
+
+def get_task(name: str, path: Path | None = None) -> TaskSpec:
+    tasks = load_tasks(path)
+    if name not in tasks:
+        raise UserError(f"unknown task {name!r}.{suggest(name, sorted(tasks))} Tasks: {', '.join(sorted(tasks))}")
+    return tasks[name]

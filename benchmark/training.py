@@ -1,0 +1,139 @@
+"""The training loop shared by every trained task.
+
+Optimizer steps over pre-drawn batches, dev evaluation every ``eval_interval``
+steps (and at the end), the best-on-dev weights kept, and a checkpoint written
+atomically after each evaluation so that a killed run resumes where it stopped and
+ends with the same result as an uninterrupted one. Checkpoints hold only tensors
+and plain values and load with ``torch.load(weights_only=True)``.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from benchmark.errors import UserError
+from benchmark.optim import build_optimizer
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """How to train (from tasks.yaml and the command line)."""
+
+    optimizer: str
+    lr: float
+    batch_size: int
+    grad_accum: int
+    steps: int  # optimizer steps, after gradient accumulation
+    eval_interval: int
+    seed: int
+
+
+@dataclass
+class TrainOutcome:
+    best_state: dict[str, Tensor]
+    best_step: int
+    best_dev: float
+    history: list[dict] = field(default_factory=list)  # {"step", "train_loss", "dev"} per evaluation
+    resumed_from: int = 0
+    train_seconds: float = 0.0
+    eval_seconds: float = 0.0
+
+
+def atomic_torch_save(obj, path: Path) -> None:
+    """``torch.save`` to a temporary name, fsync, rename: never a half-written file."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise UserError(f"{path}: cannot write the checkpoint ({err.strerror}); free disk space, "
+                        f"then rerun the same command to resume from the previous checkpoint") from None
+
+
+def load_checkpoint(path: Path) -> dict:
+    """Load a checkpoint with ``weights_only=True`` (no pickle code is ever run)."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - any failure means the file is unusable
+        raise UserError(f"{path}: unreadable checkpoint ({str(err).splitlines()[0][:120]}); delete it to "
+                        f"start this run afresh") from None
+
+
+def train(model: nn.Module, loss_fn: Callable[[Tensor], Tensor], evaluate: Callable[[], float],
+          batches: np.ndarray, settings: TrainSettings, higher_is_better: bool,
+          checkpoint: Path, progress: bool = True) -> TrainOutcome:
+    """Train ``model`` and keep its best-on-dev weights.
+
+    Args:
+        loss_fn: mean loss of the examples at the given indices.
+        evaluate: the dev metric of the model as it is now.
+        batches: ``(steps * grad_accum, batch_size)`` example indices, one row per
+            forward pass (drawn once from the seed, so a resumed run sees the same).
+        checkpoint: where to keep the resumable state.
+    """
+    optimizer = build_optimizer(settings.optimizer, model, settings.lr)
+    outcome = TrainOutcome(best_state=copy.deepcopy(model.state_dict()), best_step=0,
+                           best_dev=-math.inf if higher_is_better else math.inf)
+    step = 0
+    if checkpoint.exists():
+        state = load_checkpoint(checkpoint)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["torch_rng"])
+        step = int(state["step"])
+        outcome.best_state, outcome.best_step = state["best_state"], int(state["best_step"])
+        outcome.best_dev, outcome.history = float(state["best_dev"]), list(state["history"])
+        outcome.resumed_from = step
+    model.train()
+    losses: list[float] = []
+    bar = tqdm(total=settings.steps, initial=step, desc="training", unit="step", disable=not progress)
+    start = time.perf_counter()
+    while step < settings.steps:
+        optimizer.zero_grad()
+        for micro in range(settings.grad_accum):
+            loss = loss_fn(torch.from_numpy(batches[step * settings.grad_accum + micro]))
+            (loss / settings.grad_accum).backward()
+        value = loss.item()
+        if not math.isfinite(value):
+            raise UserError(f"training diverged at step {step + 1} (loss {value}); lower --lr "
+                            f"(now {settings.lr:g})")
+        optimizer.step()
+        losses.append(value)
+        step += 1
+        bar.update(1)
+        if step % settings.eval_interval == 0 or step == settings.steps:
+            eval_start = time.perf_counter()
+            model.eval()
+            with torch.no_grad():
+                dev = float(evaluate())
+            model.train()
+            outcome.eval_seconds += time.perf_counter() - eval_start
+            outcome.history.append({"step": step, "train_loss": float(np.mean(losses)), "dev": dev})
+            losses = []
+            if dev > outcome.best_dev if higher_is_better else dev < outcome.best_dev:
+                outcome.best_dev, outcome.best_step = dev, step
+                outcome.best_state = copy.deepcopy(model.state_dict())
+            bar.set_postfix(dev=f"{dev:.4f}", best=f"{outcome.best_dev:.4f}")
+            atomic_torch_save({"step": step, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                               "torch_rng": torch.get_rng_state(), "best_state": outcome.best_state,
+                               "best_step": outcome.best_step, "best_dev": outcome.best_dev,
+                               "history": outcome.history}, checkpoint)
+    bar.close()
+    outcome.train_seconds = time.perf_counter() - start - outcome.eval_seconds
+    model.eval()
+    return outcome

@@ -1,0 +1,40 @@
+"""The SUPERB utterance-level head (KS, IC, SID, ER): Linear -> mean pool -> Linear."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+
+class MeanPoolLinear(nn.Module):
+    """``Linear(input_dim, hidden)`` on each frame, mean over valid frames, ``Linear(hidden, num_classes)``.
+
+    There is no nonlinearity before the pooling, as in s3prl's ``UtteranceLevel``
+    with ``MeanPooling``; so mean pooling commutes with the first layer and
+    :meth:`forward_pooled` on per-utterance mean features gives the same logits as
+    :meth:`forward` on the frames (``pooled_equivalent``).
+
+    Args:
+        input_dim: feature dimension ``D``.
+        num_classes: output classes.
+        hidden: projection size (256 in SUPERB).
+    """
+
+    pooled_equivalent = True
+
+    def __init__(self, input_dim: int, num_classes: int, hidden: int = 256):
+        super().__init__()
+        self.projector = nn.Linear(input_dim, hidden)
+        self.classifier = nn.Linear(hidden, num_classes)
+
+    def forward(self, frames: Tensor, lengths: Tensor) -> Tensor:
+        """``(batch, frames, D)`` and ``(batch,)`` valid frames to ``(batch, num_classes)`` logits."""
+        hidden = self.projector(frames)
+        steps = torch.arange(frames.shape[1], device=frames.device)
+        mask = (steps[None, :] < lengths[:, None]).to(hidden.dtype)
+        pooled = (hidden * mask[..., None]).sum(1) / lengths[:, None].to(hidden.dtype)
+        return self.classifier(pooled)
+
+    def forward_pooled(self, means: Tensor) -> Tensor:
+        """``(batch, D)`` per-utterance mean features to ``(batch, num_classes)`` logits."""
+        return self.classifier(self.projector(means))

@@ -1,0 +1,137 @@
+"""The feature cache: hits, misses, invalidation by content, corruption, partial writes."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+import torch
+
+from benchmark.cache import FeatureCache, cache_entries
+from benchmark.corpora.base import Utterance
+from benchmark.features import hash_utterances, load_features
+from upstreams.fbank import FbankNoCmvn
+
+
+class CountingFbank(FbankNoCmvn):
+    """fbank_no_cmvn that counts the clips it is run on."""
+
+    def __init__(self):
+        super().__init__()
+        self.clips = 0
+
+    def forward(self, wavs, lengths):
+        self.clips += len(wavs)
+        return super().forward(wavs, lengths)
+
+
+def write_clips(folder: Path, count: int, seed: int = 0) -> list[Utterance]:
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    utts = []
+    for i in range(count):
+        path = folder / f"clip{i}.wav"
+        soundfile.write(path, (rng.standard_normal(4000 + 800 * i) * 0.1).astype(np.float32), 16000)
+        utts.append(Utterance(uid=f"clip{i}", path=path, label=str(i % 2)))
+    return utts
+
+
+def load(upstream, cache, utts, **kwargs):
+    splits = {"train": utts}
+    keys = {"train": hash_utterances(utts, progress=False)}
+    options = {"need_frames": False, "cache_frames": True, "progress": False} | kwargs
+    return load_features(upstream, cache, splits, keys, **options)["train"]
+
+
+def test_second_load_runs_no_upstream_and_gives_the_same_features(tmp_path):
+    utts = write_clips(tmp_path / "audio", 5)
+    upstream = CountingFbank()
+    cache = FeatureCache(tmp_path / "cache", upstream.identity())
+    first = load(upstream, cache, utts, need_frames=True)
+    assert upstream.clips == 5
+    second = load(upstream, cache, utts, need_frames=True)
+    assert upstream.clips == 5  # all hits
+    torch.testing.assert_close(first.pooled, second.pooled)
+    frames, lengths = second.frames.batch(torch.arange(5))
+    assert frames.shape[2:] == (1, 240) and lengths.tolist() == second.lengths.tolist()
+    # pooled means are the float32 means of the frames (frames are stored as float16)
+    torch.testing.assert_close(frames[2, :lengths[2], 0].mean(0), second.pooled[2, 0], atol=2e-2, rtol=1e-2)
+    [entry] = cache_entries(tmp_path / "cache")
+    assert entry.utterances == 5 and entry.bytes > 0
+
+
+def test_editing_a_file_invalidates_only_that_file(tmp_path):
+    utts = write_clips(tmp_path / "audio", 4)
+    upstream = CountingFbank()
+    cache = FeatureCache(tmp_path / "cache", upstream.identity())
+    before = load(upstream, cache, utts)
+    soundfile.write(utts[1].path, np.zeros(6000, dtype=np.float32) + 0.01, 16000)
+    after = load(upstream, cache, utts)
+    assert upstream.clips == 5
+    assert not torch.equal(before.pooled[1], after.pooled[1])
+    torch.testing.assert_close(before.pooled[0], after.pooled[0])
+
+
+def test_moved_corpus_and_other_upstream(tmp_path):
+    utts = write_clips(tmp_path / "audio", 3)
+    upstream = CountingFbank()
+    cache = FeatureCache(tmp_path / "cache", upstream.identity())
+    load(upstream, cache, utts)
+    (tmp_path / "audio").rename(tmp_path / "moved")
+    moved = [Utterance(u.uid, tmp_path / "moved" / u.path.name, u.label) for u in utts]
+    load(upstream, cache, moved)
+    assert upstream.clips == 3  # keyed by content, not path
+    from upstreams.fbank import Fbank
+
+    other = Fbank()
+    assert FeatureCache(tmp_path / "cache", other.identity()).dir != cache.dir
+
+
+def test_corrupted_shard_is_detected_and_recomputed(tmp_path):
+    utts = write_clips(tmp_path / "audio", 3)
+    upstream = CountingFbank()
+    cache = FeatureCache(tmp_path / "cache", upstream.identity())
+    good = load(upstream, cache, utts)
+    [shard] = cache.shards()
+    data = bytearray((shard / "pooled.npy").read_bytes())
+    data[-5] ^= 0xFF
+    (shard / "pooled.npy").write_bytes(bytes(data))
+    again = load(upstream, cache, utts)
+    assert upstream.clips == 6
+    assert any("checksum" in w for w in cache.warnings)
+    torch.testing.assert_close(good.pooled, again.pooled)
+
+
+def test_partial_shard_is_never_read(tmp_path):
+    utts = write_clips(tmp_path / "audio", 2)
+    upstream = CountingFbank()
+    cache = FeatureCache(tmp_path / "cache", upstream.identity())
+    cache.dir.mkdir(parents=True)
+    (cache.dir / ".tmp-killed").mkdir()
+    (cache.dir / ".tmp-killed" / "pooled.npy").write_bytes(b"partial")
+    load(upstream, cache, utts)
+    assert upstream.clips == 2
+    assert not (cache.dir / ".tmp-killed").exists()
+
+
+def test_no_frame_cache_stores_only_means_and_streams_frames(tmp_path):
+    utts = write_clips(tmp_path / "audio", 3)
+    upstream = CountingFbank()
+    cache = FeatureCache(tmp_path / "cache", upstream.identity())
+    feats = load(upstream, cache, utts, need_frames=True, cache_frames=False)
+    [shard] = cache.shards()
+    assert not (shard / "frames.npy").exists()
+    frames, lengths = feats.frames.batch(torch.tensor([0, 2]))
+    assert upstream.clips == 5  # 3 extracted + 2 streamed
+    torch.testing.assert_close(frames[1, :lengths[1], 0].mean(0), feats.pooled[2, 0], atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("payload", [b"", b"RIFF\x00\x00garbage bytes that are not audio"])
+def test_corrupt_audio_names_the_file(tmp_path, payload):
+    from benchmark.errors import AudioError
+
+    utts = write_clips(tmp_path / "audio", 2)
+    utts[1].path.write_bytes(payload)
+    upstream = CountingFbank()
+    with pytest.raises(AudioError, match="clip1.wav"):
+        load(upstream, FeatureCache(tmp_path / "cache", upstream.identity()), utts)

@@ -1,0 +1,82 @@
+"""The upstream contract: a frozen encoder from 16 kHz waveforms to per-layer frames.
+
+An upstream is a :class:`torch.nn.Module` that declares three integers and maps a
+padded batch of waveforms to a list of hidden layers::
+
+    wavs:    (batch, samples)  float32, mono, 16 kHz, zero-padded after each clip
+    lengths: (batch,)          valid samples per clip
+    ->
+    UpstreamOutput.layers:  list of num_layers tensors, each (batch, frames, hidden_size)
+    UpstreamOutput.lengths: (batch,) valid frames per clip
+
+Valid frames should be ``(samples - 1) // downsample_rate + 1`` within one frame.
+The harness runs upstreams in eval mode under ``torch.inference_mode()``; they are
+never trained. See ``docs/upstream-contract.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+SAMPLE_RATE = 16_000
+"""Every upstream receives audio at this rate (samples per second)."""
+
+
+@dataclass
+class UpstreamOutput:
+    """What an upstream returns for a batch.
+
+    Attributes:
+        layers: ``num_layers`` tensors, each ``(batch, frames, hidden_size)``.
+        lengths: ``(batch,)`` number of valid frames per clip.
+    """
+
+    layers: list[Tensor]
+    lengths: Tensor
+
+
+class Upstream(nn.Module):
+    """Base class of all upstreams.
+
+    Subclasses set ``name``, ``downsample_rate`` (samples per frame at 16 kHz),
+    ``num_layers`` and ``hidden_size``, implement :meth:`forward`, and return from
+    :meth:`config` everything besides the weights that changes their output.
+    """
+
+    name: str = "upstream"
+    downsample_rate: int
+    num_layers: int
+    hidden_size: int
+
+    def forward(self, wavs: Tensor, lengths: Tensor) -> UpstreamOutput:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def config(self) -> dict[str, Any]:
+        """Settings that shape the output (not the weights). JSON-serialisable."""
+        return {}
+
+    def identity(self) -> str:
+        """``"<name>-<hash>"``: the hash covers the class, :meth:`config` and every weight.
+
+        Two upstreams with the same identity produce the same features, so the
+        feature cache is keyed by it.
+        """
+        digest = hashlib.blake2b(digest_size=8)
+        digest.update(f"{type(self).__module__}.{type(self).__qualname__}".encode())
+        digest.update(json.dumps(self.config(), sort_keys=True, default=str).encode())
+        for key, tensor in sorted(self.state_dict().items()):
+            digest.update(key.encode())
+            digest.update(str(tuple(tensor.shape)).encode())
+            digest.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes()
+                          if tensor.numel() else b"")
+        return f"{self.name}-{digest.hexdigest()}"
+
+    def expected_frames(self, samples: Tensor) -> Tensor:
+        """Frames the contract expects for clips of ``samples`` samples: ``(n - 1) // stride + 1``."""
+        return torch.div(samples - 1, self.downsample_rate, rounding_mode="floor") + 1
