@@ -24,10 +24,10 @@ def isolated_dirs(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tiny_sc(tmp_path_factory) -> Path:
-    """A 96-clip synthetic Speech Commands v0.01 tree (24 speakers)."""
+    """A 160-clip synthetic Speech Commands v0.01 tree (24 speakers)."""
     from benchmark.corpora.synthetic_speech_commands import ensure_synthetic_speech_commands
 
-    return ensure_synthetic_speech_commands(tmp_path_factory.mktemp("sc") / "tiny", num_clips=96, progress=False)
+    return ensure_synthetic_speech_commands(tmp_path_factory.mktemp("sc") / "tiny", num_clips=160, progress=False)
 
 
 def superb(*args: str, check: bool = True, cwd: Path | None = None) -> subprocess.CompletedProcess:
