@@ -48,6 +48,7 @@ class RunRequest:
     strict_audio: bool = False
     force: bool = False
     progress: bool = True
+    upstream_options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -104,12 +105,11 @@ def run(req: RunRequest) -> RunOutput:
     from benchmark.tasks import get_task
 
     spec = get_task(req.task)
-    from upstreams import UPSTREAMS
+    from benchmark.problems import PROBLEMS, RunContext
+    from upstreams import build_upstream
 
-    upstream_cls = UPSTREAMS.load(req.upstream)
-    from benchmark.problems import PROBLEMS
-
-    train_and_score = PROBLEMS.load(spec.problem)
+    score = PROBLEMS.load(spec.problem)
+    upstream = build_upstream(req.upstream, **req.upstream_options)
     import torch
 
     from benchmark.cache import FeatureCache, default_cache_dir
@@ -120,9 +120,8 @@ def run(req: RunRequest) -> RunOutput:
     from benchmark.results import provenance, read_result, run_id, slug, write_json_atomic
     from downstreams import HEADS
 
-    upstream = upstream_cls()
     parse_mode(req.featurizer, upstream.num_layers)
-    head_cls = HEADS.load(spec.head)
+    head_cls = HEADS.load(spec.head) if spec.head else None
     pooled_path = bool(req.pooled and getattr(head_cls, "pooled_equivalent", False) and not req.layer_norm)
 
     root, synthetic = resolve_corpus(spec, req.data, req.progress)
@@ -136,6 +135,7 @@ def run(req: RunRequest) -> RunOutput:
         training["lr"] = req.lr
     config = {**training, "seed": req.seed, "featurizer": req.featurizer, "layer_norm": req.layer_norm,
               "head": spec.head, "head_args": spec.head_args, "sampler": spec.sampler,
+              "upstream_options": req.upstream_options, "options": spec.options,
               "path": "pooled" if pooled_path else "frames", "strict_audio": req.strict_audio}
     corpus = {"name": spec.corpus["format"], "synthetic": synthetic, "content_hash": corpus_hash(splits, keys),
               "root": str(root), "sizes": {split: len(utts) for split, utts in splits.items()}}
@@ -160,24 +160,28 @@ def run(req: RunRequest) -> RunOutput:
         features = load_features(upstream, cache, splits, keys, need_frames=not pooled_path,
                                  cache_frames=req.cache_frames, strict_audio=req.strict_audio,
                                  progress=req.progress, stats=stats)
+        context = RunContext(spec, splits, features, upstream, head_cls, config, run_dir / "checkpoint.pt",
+                             req.progress)
         with torch_threads(1 if pooled_path else torch.get_num_threads()):
-            trained = train_and_score(spec, splits, features, upstream, head_cls, config,
-                                      run_dir / "checkpoint.pt", req.progress)
+            scored = score(context)
         from benchmark.cache import directory_size
 
+        outcome = scored.outcome
         result = {
             "schema_version": 1, "run_id": rid, "upstream": req.upstream, "upstream_id": identity,
             "upstream_info": {"num_layers": upstream.num_layers, "hidden_size": upstream.hidden_size,
                               "downsample_rate": upstream.downsample_rate, "config": upstream.config()},
             "task": spec.name, "task_version": spec.version,
-            "metrics": trained.metrics,
+            "metrics": scored.metrics,
             "main_metric": {"name": spec.metric, "higher_is_better": spec.higher_is_better},
-            "layer_weights": trained.layer_weights,
+            "layer_weights": scored.layer_weights,
             "config": config, "corpus": corpus,
-            "timing": {"extraction_s": round(stats.seconds, 3), "training_s": round(trained.outcome.train_seconds, 3),
-                       "evaluation_s": round(trained.outcome.eval_seconds + trained.test_seconds, 3)},
-            "training": {"best_step": trained.outcome.best_step, "resumed_from_step": trained.outcome.resumed_from,
-                         "history": trained.outcome.history},
+            "timing": {"extraction_s": round(stats.seconds, 3),
+                       "training_s": round(outcome.train_seconds if outcome else 0.0, 3),
+                       "evaluation_s": round((outcome.eval_seconds if outcome else 0.0) + scored.test_seconds, 3)},
+            "training": {"best_step": outcome.best_step, "resumed_from_step": outcome.resumed_from,
+                         "history": outcome.history} if outcome else None,
+            **scored.extra,
             "cache": {"dir": str(cache.dir), "size_bytes": directory_size(cache.dir),
                       "extracted_utterances": stats.utterances, "frames_cached": req.cache_frames,
                       "warnings": cache.warnings},

@@ -23,13 +23,17 @@ SCHEMA: dict[str, Any] = {
     "description": str,
     "corpus": {"format": str, "env": str, "default": str},
     "problem": str,
+    "metric": {"name": str, "higher_is_better": bool},
+}
+OPTIONAL_SCHEMA: dict[str, Any] = {  # tasks without a trained head (QbE) leave these out
     "head": {"name": str},
     "sampler": str,
-    "metric": {"name": str, "higher_is_better": bool},
     "training": TRAINING_KEYS,
 }
+FREE_SECTIONS = ("synthetic", "departures", "options")  # checked below / by the problem
 TYPE_NAMES = {float: "a number", int: "an integer", str: "a string", bool: "true or false"}
 OPEN_SECTIONS = {"head"}  # may hold extra keys (the head's arguments)
+TRAINED_KEYS = ("head", "sampler", "training")  # all or none
 
 
 def tasks_file() -> Path:
@@ -67,16 +71,22 @@ class TaskSpec:
         return self.raw["problem"]
 
     @property
-    def head(self) -> str:
-        return self.raw["head"]["name"]
+    def head(self) -> str | None:
+        """The head's name in :data:`downstreams.HEADS`, or ``None`` when nothing is trained."""
+        return self.raw["head"]["name"] if "head" in self.raw else None
 
     @property
     def head_args(self) -> dict[str, Any]:
-        return {k: v for k, v in self.raw["head"].items() if k != "name"}
+        return {k: v for k, v in self.raw.get("head", {}).items() if k != "name"}
 
     @property
-    def sampler(self) -> str:
-        return self.raw["sampler"]
+    def sampler(self) -> str | None:
+        return self.raw.get("sampler")
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """Problem-specific settings (``options:``), free-form."""
+        return dict(self.raw.get("options", {}))
 
     @property
     def metric(self) -> str:
@@ -88,7 +98,7 @@ class TaskSpec:
 
     def training(self, synthetic: bool) -> dict[str, Any]:
         """The training settings; the ``synthetic`` overrides apply on the synthetic corpus."""
-        settings = dict(self.raw["training"])
+        settings = dict(self.raw.get("training", {}))
         if synthetic:
             settings.update(self.raw.get("synthetic", {}))
         return settings
@@ -130,10 +140,19 @@ def _validate(path: Path, name: str, entry: Any) -> None:
         if key not in entry:
             raise UserError(f"{path}: {name}.{key} is missing; add it (see docs/tasks.md)")
         _check(path, f"{name}.{key}", entry[key], sub, open_section=key in OPEN_SECTIONS)
-    extra = set(entry) - set(SCHEMA) - {"synthetic", "departures"}
+    present = [key for key in TRAINED_KEYS if key in entry]
+    if present and len(present) != len(TRAINED_KEYS):
+        missing = next(key for key in TRAINED_KEYS if key not in entry)
+        raise UserError(f"{path}: {name}.{missing} is missing; a trained task needs {', '.join(TRAINED_KEYS)}")
+    for key in present:
+        _check(path, f"{name}.{key}", entry[key], OPTIONAL_SCHEMA[key], open_section=key in OPEN_SECTIONS)
+    known = list(SCHEMA) + list(OPTIONAL_SCHEMA) + list(FREE_SECTIONS)
+    extra = set(entry) - set(known)
     if extra:
         key = sorted(extra)[0]
-        raise UserError(f"{path}: {name}.{key} is not a known key.{suggest(key, list(SCHEMA) + ['synthetic'])}")
+        raise UserError(f"{path}: {name}.{key} is not a known key.{suggest(key, known)}")
+    if not isinstance(entry.get("options", {}), dict):
+        raise UserError(f"{path}: {name}.options must be a mapping")
     departures = entry.get("departures", [])
     if not (isinstance(departures, list) and all(isinstance(d, str) for d in departures)):
         raise UserError(f"{path}: {name}.departures must be a list of strings")
@@ -144,16 +163,18 @@ def _validate(path: Path, name: str, entry: Any) -> None:
         if key not in TRAINING_KEYS:
             raise UserError(f"{path}: {name}.synthetic.{key} is not a training key.{suggest(key, list(TRAINING_KEYS))}")
         _check(path, f"{name}.synthetic.{key}", value, TRAINING_KEYS[key])
-    choices = [("problem", entry["problem"], PROBLEMS.names()), ("sampler", entry["sampler"], SAMPLERS),
-               ("training.optimizer", entry["training"]["optimizer"], OPTIMIZERS),
-               ("head.name", entry["head"]["name"], HEADS.names()),
+    choices = [("problem", entry["problem"], PROBLEMS.names()),
                ("corpus.format", entry["corpus"]["format"], sorted(CORPUS_FORMATS)),
                ("metric.name", entry["metric"]["name"], sorted(METRICS))]
+    if present:
+        choices += [("sampler", entry["sampler"], SAMPLERS),
+                    ("training.optimizer", entry["training"]["optimizer"], OPTIMIZERS),
+                    ("head.name", entry["head"]["name"], HEADS.names())]
     for key, value, allowed in choices:
         if value not in allowed:
             raise UserError(f"{path}: {name}.{key} is {value!r}, not one of {', '.join(allowed)}.{suggest(value, list(allowed))}")
     for key in ("lr", "batch_size", "grad_accum", "steps", "eval_interval"):
-        for source, settings in (("training", entry["training"]), ("synthetic", overrides)):
+        for source, settings in (("training", entry.get("training", {})), ("synthetic", overrides)):
             if key in settings and not settings[key] > 0:
                 raise UserError(f"{path}: {name}.{source}.{key} must be positive, got {settings[key]!r}")
 

@@ -42,8 +42,15 @@ def test_run_writes_a_complete_result_and_reuses_it(tiny_sc, tmp_path):
 def test_fbank_with_cmvn_scores_chance(tiny_sc, tmp_path):
     result = result_of(superb("run", "--upstream", "fbank", "--task", "ks", "--data", str(tiny_sc), "--steps", "60",
                               "--lr", "1e-2", "--out", str(tmp_path), "--quiet"))
-    # every clip pools to the same vector, so one class is predicted for all: 1/12 on the balanced test set
-    assert result["metrics"]["test"]["accuracy"] == pytest.approx(1 / 12, abs=0.02)
+    # every clip pools to the same vector, so one class is predicted for all clips: the accuracy is the
+    # share of that class in test (1/12 on a balanced test set)
+    from collections import Counter
+
+    from benchmark.corpora.speech_commands import load_speech_commands
+
+    test = load_speech_commands(tiny_sc)["test"]
+    shares = [count / len(test) for count in Counter(u.label for u in test).values()]
+    assert any(result["metrics"]["test"]["accuracy"] == pytest.approx(share) for share in shares)
 
 
 def test_frame_path_and_leaderboard(tiny_sc, tmp_path):

@@ -11,3 +11,14 @@ UPSTREAMS = Registry("upstream", {
     "fbank_no_cmvn": Entry("upstreams.fbank:FbankNoCmvn",
                            "Kaldi fbank+deltas without CMVN (the useful spectral baseline)"),
 })
+
+
+def build_upstream(name: str, **options):
+    """Instantiate the upstream called ``name`` with ``options`` (e.g. a checkpoint path)."""
+    from benchmark.errors import UserError
+
+    cls = UPSTREAMS.load(name)
+    try:
+        return cls(**options)
+    except TypeError as err:
+        raise UserError(f"upstream {name}: does not take options {sorted(options)} ({err})") from None

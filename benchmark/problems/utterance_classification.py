@@ -7,10 +7,6 @@ The head sees either per-utterance per-layer means (pooled path) or padded frame
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 import torch
 from torch import Tensor, nn
@@ -20,7 +16,8 @@ from benchmark.errors import UserError
 from benchmark.featurizer import Featurizer
 from benchmark.features import SplitFeatures
 from benchmark.metrics import METRICS
-from benchmark.training import TrainOutcome, TrainSettings, train
+from benchmark.problems import RunContext, Scored
+from benchmark.training import TrainSettings, train
 
 EVAL_CHUNK = 256  # utterances per forward pass when evaluating on frames
 
@@ -79,15 +76,6 @@ def draw_batches(labels: np.ndarray, sampler: str, rows: int, batch_size: int, s
     return rng.choice(len(labels), size=(rows, batch_size), p=weights / weights.sum())
 
 
-@dataclass
-class Trained:
-    metrics: dict[str, dict[str, float]]
-    layer_weights: list[float]
-    outcome: TrainOutcome
-    test_seconds: float
-    classes: list[str]
-
-
 def encode_labels(splits: dict[str, list[Utterance]]) -> tuple[list[str], dict[str, np.ndarray]]:
     classes = sorted({str(u.label) for u in splits["train"]})
     index = {c: i for i, c in enumerate(classes)}
@@ -101,13 +89,13 @@ def encode_labels(splits: dict[str, list[Utterance]]) -> tuple[list[str], dict[s
     return classes, encoded
 
 
-def train_and_score(spec, splits: dict[str, list[Utterance]], features: dict[str, SplitFeatures], upstream,
-                    head_cls, config: dict[str, Any], checkpoint: Path, progress: bool) -> Trained:
+def score(ctx: RunContext) -> Scored:
     """Train on ``train``, select on ``dev``, score the best dev checkpoint on ``test``."""
-    classes, labels = encode_labels(splits)
+    spec, features, upstream, config = ctx.spec, ctx.features, ctx.upstream, ctx.config
+    classes, labels = encode_labels(ctx.splits)
     pooled = config["path"] == "pooled"
     featurizer = Featurizer(upstream.num_layers, config["featurizer"], config["layer_norm"])
-    model = UtteranceClassifier(featurizer, head_cls(upstream.hidden_size, len(classes), **spec.head_args))
+    model = UtteranceClassifier(featurizer, ctx.head_cls(upstream.hidden_size, len(classes), **spec.head_args))
     settings = TrainSettings(**{k: config[k] for k in ("optimizer", "lr", "batch_size", "grad_accum",
                                                       "steps", "eval_interval", "seed")})
     targets = {split: torch.from_numpy(y) for split, y in labels.items()}
@@ -124,11 +112,11 @@ def train_and_score(spec, splits: dict[str, list[Utterance]], features: dict[str
     batches = draw_batches(labels["train"], spec.sampler, settings.steps * settings.grad_accum,
                            settings.batch_size, settings.seed)
     outcome = train(model, loss_fn, lambda: score("dev", dev_logits), batches, settings,
-                    spec.higher_is_better, checkpoint, progress)
+                    spec.higher_is_better, ctx.checkpoint, ctx.progress)
     start = time.perf_counter()
     model.load_state_dict(outcome.best_state)
     with torch.no_grad():
         test = score("test", logits_fn(model, features["test"], pooled))
-    return Trained(metrics={"dev": {spec.metric: outcome.best_dev}, "test": {spec.metric: test}},
-                   layer_weights=model.featurizer.layer_weights(), outcome=outcome,
-                   test_seconds=time.perf_counter() - start, classes=classes)
+    return Scored(metrics={"dev": {spec.metric: outcome.best_dev}, "test": {spec.metric: test}},
+                  layer_weights=model.featurizer.layer_weights(), outcome=outcome,
+                  test_seconds=time.perf_counter() - start, extra={"classes": classes})

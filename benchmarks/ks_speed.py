@@ -1,0 +1,121 @@
+"""Keyword spotting speed: whole `superb run` processes against the floor of the same work.
+
+On a 3,000-clip Speech Commands tree (the synthetic generator at that size, or --data),
+2,000 steps x batch 32 with fbank_no_cmvn, it times the whole `superb run` process
+cold (empty feature cache), warm (cache filled) and on the frame path (warm,
+--no-pooled), with each process's peak RSS, and measures the floor rows in the same run:
+reading the wavs, fbank + deltas once per clip, 2,000 Adam steps on frames in memory,
+2,000 on per-utterance means, and importing torch. Prints seconds and ratios to the floor.
+
+    python benchmarks/ks_speed.py [--data PATH] [--steps 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def timed_process(args: list[str], env: dict) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    out, err = proc.communicate()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{err.decode()}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def floor_rows(root: Path, steps: int, batch: int) -> dict[str, float]:
+    import numpy as np
+    import soundfile
+    import torch
+
+    from benchmark.corpora.speech_commands import load_speech_commands
+    from upstreams.fbank import FbankNoCmvn
+
+    rows = {}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import torch, torchaudio, soundfile"], check=True)
+    rows["import torch, torchaudio, soundfile"] = time.perf_counter() - start
+    utts = [u for split in load_speech_commands(root).values() for u in split]
+    paths = sorted({u.path for u in utts})
+    start = time.perf_counter()
+    wavs = [soundfile.read(p, dtype="float32")[0] for p in paths]
+    rows[f"read {len(paths)} wavs with soundfile"] = time.perf_counter() - start
+    upstream = FbankNoCmvn()
+    torch.set_num_threads(1)
+    start = time.perf_counter()
+    feats = [upstream.features(torch.from_numpy(w)) for w in wavs]
+    rows["Kaldi fbank + deltas, one pass per clip"] = time.perf_counter() - start
+    n = min(2000, len(feats))
+    frames = torch.nn.utils.rnn.pad_sequence(feats[:n], batch_first=True)
+    lengths = torch.tensor([len(f) for f in feats[:n]])
+    means = torch.stack([f.mean(0) for f in feats[:n]])
+    labels = torch.randint(0, 12, (n,))
+    mask = (torch.arange(frames.shape[1])[None] < lengths[:, None]).float()[..., None]
+    index = torch.from_numpy(np.random.default_rng(0).integers(0, n, (steps, batch)))
+    for name, pooled in ((f"{steps} Adam steps, Linear->mean pool->Linear on frames in memory", False),
+                         (f"{steps} Adam steps on per-utterance means in memory", True)):
+        proj, cls = torch.nn.Linear(240, 256), torch.nn.Linear(256, 12)
+        opt = torch.optim.Adam([*proj.parameters(), *cls.parameters()], lr=1e-4)
+        opt.step()  # first call imports torch._dynamo: not part of the floor
+        start = time.perf_counter()
+        for i in index:
+            if pooled:
+                logits = cls(proj(means[i]))
+            else:
+                logits = cls((proj(frames[i]) * mask[i]).sum(1) / lengths[i, None])
+            loss = torch.nn.functional.cross_entropy(logits, labels[i])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        rows[name] = time.perf_counter() - start
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, help="Speech Commands v0.01 root (default: synthetic, 3,000 clips)")
+    parser.add_argument("--steps", type=int, default=2000)
+    args = parser.parse_args()
+    if args.data is None:
+        from benchmark.corpora.synthetic_speech_commands import ensure_synthetic_speech_commands
+
+        args.data = ensure_synthetic_speech_commands(num_clips=3000)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "SUPERB_CACHE_DIR": f"{tmp}/cache", "PYTHONPATH": str(REPO)}
+        base = [sys.executable, "-m", "benchmark.cli", "run", "--upstream", "fbank_no_cmvn", "--task", "ks",
+                "--data", str(args.data), "--steps", str(args.steps), "--quiet"]
+        runs = {"cold (empty cache)": base + ["--out", f"{tmp}/cold"],
+                "warm (cache filled)": base + ["--out", f"{tmp}/warm"],
+                "frame path, warm (--no-pooled)": base + ["--out", f"{tmp}/frames", "--no-pooled"]}
+        measured = {name: timed_process(cmd, env) for name, cmd in runs.items()}
+        import json
+
+        accuracy = {name: json.loads(next(Path(f"{tmp}/{d}").rglob("result.json")).read_text())
+                    ["metrics"]["test"]["accuracy"] for name, d in zip(runs, ("cold", "warm", "frames"))}
+    floor = floor_rows(args.data, args.steps, 32)
+    floor_total = sum(v for k, v in floor.items() if "frames in memory" not in k)
+    print(f"Speech Commands tree: {args.data}\n")
+    print("| floor part | seconds |\n|---|---|")
+    for name, seconds in floor.items():
+        print(f"| {name} | {seconds:.2f} |")
+    print(f"\nfloor of the pooled run (import + read + fbank + pooled steps): {floor_total:.2f} s\n")
+    print("| whole `superb run` process | seconds | x floor | peak RSS MB | test accuracy |\n|---|---|---|---|---|")
+    for name, (seconds, rss) in measured.items():
+        print(f"| {name} | {seconds:.2f} | {seconds / floor_total:.1f} | {rss:.0f} | {accuracy[name]:.4f} |")
+
+
+if __name__ == "__main__":
+    main()

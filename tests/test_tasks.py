@@ -1,0 +1,47 @@
+"""tasks.yaml is validated at load time; every error names the file and the key."""
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from benchmark.errors import UserError
+from benchmark.tasks import get_task, load_tasks, tasks_file
+
+GOOD = tasks_file().read_text()
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "tasks.yaml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_shipped_tasks_are_valid():
+    tasks = load_tasks()
+    ks = tasks["ks"]
+    assert ks.metric == "accuracy" and ks.higher_is_better and ks.head == "mean_pool_linear"
+    assert ks.training(synthetic=False)["steps"] == 200000 and ks.training(synthetic=True)["steps"] == 2000
+    assert ks.training(synthetic=True)["lr"] == ks.training(synthetic=False)["lr"] == 1e-4
+
+
+@pytest.mark.parametrize("old,new,expected", [
+    ("head:\n    name: mean_pool_linear", "head:\n    name: mean_pool_lin", "ks.head.name is 'mean_pool_lin'"),
+    ("    lr: 1.0e-4", "    lr: fast", "ks.training.lr must be a number, got 'fast'"),
+    ("    batch_size: 32\n", "", "ks.training.batch_size is missing"),
+    ("    steps: 200000", "    steps: 0", "ks.training.steps must be positive"),
+    ("  sampler: class_balanced", "  sampler: class_balanced\n  sampl: x", "ks.sampl is not a known key"),
+    ("  problem: utterance_classification", "  problem: [oops", "YAML syntax error at line"),
+    ("  synthetic:\n    steps: 2000", "  synthetic:\n    stepz: 2000", "ks.synthetic.stepz is not a training key"),
+])
+def test_malformed_entries_name_file_and_key(tmp_path, old, new, expected):
+    assert old in GOOD
+    path = write(tmp_path, GOOD.replace(old, new, 1))
+    with pytest.raises(UserError) as err:
+        load_tasks(path)
+    assert str(path) in str(err.value) and expected in str(err.value)
+
+
+def test_unknown_task_suggests(tmp_path):
+    with pytest.raises(UserError, match="Did you mean: ks"):
+        get_task("kws")
