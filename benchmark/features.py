@@ -53,38 +53,77 @@ def hash_utterances(utterances: list[Utterance], progress: bool = True) -> list[
 
 
 def run_upstream(upstream: Upstream, wavs: list[np.ndarray]) -> list[Tensor]:
-    """Run ``upstream`` on clips (16 kHz float32); return per clip ``(frames, layers, dim)`` float32."""
+    """Run ``upstream`` on clips (16 kHz float32); return per clip ``(frames, layers, dim)`` float32.
+
+    Clips longer than ``upstream.max_samples`` are cut into windows (a multiple of the
+    stride long) whose frames are concatenated; pieces shorter than
+    ``upstream.min_samples`` are zero-padded to it. Pieces go through the upstream in
+    batches of similar length within :data:`BATCH_SAMPLES`.
+    """
+    pieces: list[tuple[int, np.ndarray]] = []
+    for clip, wav in enumerate(wavs):
+        window = upstream.max_samples and upstream.max_samples - upstream.max_samples % upstream.downsample_rate
+        for start in range(0, len(wav), window or len(wav)):
+            piece = wav[start:start + window] if window else wav
+            if len(piece) < upstream.min_samples:
+                piece = np.pad(piece, (0, upstream.min_samples - len(piece)))
+            pieces.append((clip, piece))
+    outputs: list[Tensor | None] = [None] * len(pieces)
+    for batch in length_batches([len(p) for _, p in pieces]):
+        for i, feats in zip(batch, _forward(upstream, [pieces[i][1] for i in batch])):
+            outputs[i] = feats
+    per_clip: list[list[Tensor]] = [[] for _ in wavs]
+    for (clip, _), feats in zip(pieces, outputs):
+        per_clip[clip].append(feats)
+    return [parts[0] if len(parts) == 1 else torch.cat(parts) for parts in per_clip]
+
+
+def _forward(upstream: Upstream, wavs: list[np.ndarray]) -> list[Tensor]:
     lengths = torch.tensor([len(w) for w in wavs])
     batch = torch.zeros(len(wavs), int(lengths.max()))
     for i, wav in enumerate(wavs):
         batch[i, :len(wav)] = torch.from_numpy(wav)
-    with torch.inference_mode():
-        out = upstream(batch, lengths)
-    check_output(upstream, out, len(wavs))
+    try:
+        with torch.inference_mode():
+            out = upstream(batch, lengths)
+    except Exception as err:  # noqa: BLE001 - any failure inside user code is reported, not re-raised
+        reason = str(err).splitlines()[0][:200] if str(err) else ""
+        raise UserError(f"upstream {upstream.name}: raised {type(err).__name__}: {reason} (batch of {len(wavs)} "
+                        f"clips, {int(lengths.min())}-{int(lengths.max())} samples); run "
+                        f"`superb check-upstream {upstream.name}` (--debug shows the traceback)") from err
+    check_output(upstream, out, lengths)
     stacked = torch.stack(out.layers, dim=2)  # (batch, frames, layers, dim)
     return [stacked[i, :int(n)].float().clone() for i, n in enumerate(out.lengths)]
 
 
-def check_output(upstream: Upstream, out: UpstreamOutput, batch: int) -> None:
-    """Refuse output that breaks the contract, naming the upstream and what is wrong."""
+def check_output(upstream: Upstream, out: UpstreamOutput, samples: Tensor) -> None:
+    """Refuse output that breaks the contract for input lengths ``samples``, naming the upstream and the problem."""
     name = upstream.name
+    batch = len(samples)
+    fix = f"fix the upstream (run `superb check-upstream {name}`)"
     if len(out.layers) != upstream.num_layers:
         raise UserError(f"upstream {name}: returned {len(out.layers)} layers but declares num_layers="
-                        f"{upstream.num_layers}; fix the upstream (run `superb check-upstream {name}`)")
+                        f"{upstream.num_layers}; {fix}")
     shapes = {tuple(layer.shape) for layer in out.layers}
     if len(shapes) != 1:
         raise UserError(f"upstream {name}: layers differ in shape {sorted(shapes)}; all must be "
-                        f"(batch, frames, {upstream.hidden_size})")
+                        f"(batch, frames, {upstream.hidden_size}); {fix}")
     shape = shapes.pop()
     if len(shape) != 3 or shape[0] != batch or shape[2] != upstream.hidden_size:
         raise UserError(f"upstream {name}: layer shape {shape} is not (batch={batch}, frames, "
-                        f"hidden_size={upstream.hidden_size})")
+                        f"hidden_size={upstream.hidden_size}); {fix}")
     if not all(torch.isfinite(layer).all() for layer in out.layers):
-        raise UserError(f"upstream {name}: returned NaN or Inf; fix the upstream "
-                        f"(run `superb check-upstream {name}`)")
-    if out.lengths.shape != (batch,) or int(out.lengths.max()) > shape[1] or int(out.lengths.min()) < 1:
-        raise UserError(f"upstream {name}: frame lengths {out.lengths.tolist()} do not fit the "
-                        f"{shape[1]} frames it returned")
+        raise UserError(f"upstream {name}: returned NaN or Inf; {fix}")
+    lengths = torch.as_tensor(out.lengths)
+    if lengths.shape != (batch,) or int(lengths.max()) > shape[1] or int(lengths.min()) < 1:
+        raise UserError(f"upstream {name}: frame lengths {lengths.tolist()} do not fit the "
+                        f"{shape[1]} frames it returned; {fix}")
+    expected = upstream.expected_frames(samples)
+    worst = int((lengths - expected).abs().argmax())
+    if abs(int(lengths[worst]) - int(expected[worst])) > 1:
+        raise UserError(f"upstream {name}: {int(samples[worst])} samples gave {int(lengths[worst])} frames, but "
+                        f"downsample_rate={upstream.downsample_rate} means {int(expected[worst])} (within one); "
+                        f"{fix}")
 
 
 def length_batches(lengths: list[int]) -> list[list[int]]:
@@ -124,11 +163,10 @@ def extract(upstream: Upstream, cache: FeatureCache, items: list[tuple[str, Utte
         wavs = [load_audio(u.path, start=u.start, end=u.end, strict=strict_audio, report=stats.audio)
                 for _, u in chunk]
         stats.audio_seconds += sum(len(w) for w in wavs) / 16_000
-        for batch in length_batches([len(w) for w in wavs]):
-            for i, feats in zip(batch, run_upstream(upstream, [wavs[i] for i in batch])):
-                pending.append((chunk[i][0], feats))
-                pending_bytes += feats.numel() * 2
-            bar.update(len(batch))
+        for i, feats in zip(range(len(chunk)), run_upstream(upstream, wavs)):
+            pending.append((chunk[i][0], feats))
+            pending_bytes += feats.numel() * 2
+        bar.update(len(chunk))
         if pending_bytes >= SHARD_BYTES or first + CHUNK_UTTERANCES >= len(items):
             _write_pending(cache, pending, cache_frames)
             stats.utterances += len(pending)

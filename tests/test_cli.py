@@ -61,7 +61,7 @@ def test_frame_path_and_leaderboard(tiny_sc, tmp_path):
     board = superb("leaderboard", "--runs", str(runs), "--out", str(tmp_path / "board"))
     written = board.stdout.split()
     assert any(p.endswith(".md") for p in written) and any(p.endswith(".html") for p in written)
-    assert "fbank_no_cmvn" in open(next(p for p in written if p.endswith(".md"))).read()
+    assert r"fbank\_no\_cmvn" in open(next(p for p in written if p.endswith(".md"))).read()
 
 
 def test_killed_run_resumes_to_the_same_result(tiny_sc, tmp_path):

@@ -45,14 +45,21 @@ class Upstream(nn.Module):
     """Base class of all upstreams.
 
     Subclasses set ``name``, ``downsample_rate`` (samples per frame at 16 kHz),
-    ``num_layers`` and ``hidden_size``, implement :meth:`forward`, and return from
-    :meth:`config` everything besides the weights that changes their output.
+    ``num_layers`` and ``hidden_size`` (and, if they need them, ``min_samples`` for
+    their receptive field and ``max_samples`` to bound memory on long clips),
+    implement :meth:`forward`, and return from :meth:`config` everything besides the
+    weights that changes their output.
     """
 
     name: str = "upstream"
     downsample_rate: int
     num_layers: int
     hidden_size: int
+    min_samples: int = 1
+    """Shorter clips are zero-padded to this many samples before the upstream sees them."""
+    max_samples: int | None = None
+    """Longer clips are cut into windows of at most this many samples (a multiple of
+    ``downsample_rate``), run separately, and their frames concatenated."""
 
     def forward(self, wavs: Tensor, lengths: Tensor) -> UpstreamOutput:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -1,0 +1,175 @@
+"""The leaderboard HTML in a real headless browser (Chromium from the OS packages).
+
+Checks, on the page after its scripts ran: the tables are there, cells are
+painted black exactly where a run is worse than fbank (computed style, not
+just markup), a name containing ``<script>`` renders as text and runs
+nothing, and clicking a header sorts. A screenshot is written into the
+leaderboard's out dir for people to look at (its path is printed; run
+pytest with ``-s`` to see it).
+
+Without /usr/bin/chromium the test skips, except under CI (env var ``CI``
+set), where it fails: CI installs chromium.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from leaderboard import write_leaderboard
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--hide-scrollbars"]
+
+
+def _fixture_module():
+    spec = importlib.util.spec_from_file_location("_lb_fixture", Path(__file__).with_name("test_leaderboard.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _need_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing; CI must install the Debian package 'chromium'")
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+
+
+def chromium(args: list[str], profile: Path, timeout: float = 90) -> str:
+    """Run headless Chromium with a fresh profile; return stdout. Kills its process group on timeout."""
+    cmd = [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"chromium timed out after {timeout}s: {' '.join(cmd)}")
+    assert proc.returncode == 0, f"chromium failed ({proc.returncode}): {err[-2000:]}"
+    return out
+
+
+# Runs before the page's own script: any injected alert() would set a flag.
+_GUARD = "<script>window.__alerted = false; window.alert = function () { window.__alerted = true; };</script>"
+
+# Runs after the page's own script: reads computed colours, clicks headers, writes JSON into the DOM.
+_PROBE = """<script>
+(function () {
+  var out = {alerted: window.__alerted, scripts: document.querySelectorAll("script").length,
+             tables: [], cells: [], labels: [], sort: {}};
+  document.querySelectorAll("table.lb").forEach(function (t) { out.tables.push(t.dataset.table); });
+  document.querySelectorAll("table.lb:not(.published) tbody tr").forEach(function (tr) {
+    var th = tr.querySelector("th");
+    var label = th.getAttribute("data-value");
+    out.labels.push([label, th.firstChild.nodeType === 3 ? th.firstChild.data : null,
+                     th.querySelectorAll("*").length]);
+    tr.querySelectorAll("td").forEach(function (td) {
+      out.cells.push([tr.closest("table").dataset.table, label, td.dataset.col,
+                      getComputedStyle(td).backgroundColor, td.textContent]);
+    });
+  });
+  var t = document.querySelector('table.lb[data-table="synthetic"]');
+  var heads = t.tHead.rows[0].cells;
+  function order() { return Array.prototype.map.call(t.tBodies[0].rows, function (r) {
+    return r.cells[0].getAttribute("data-value"); }); }
+  function col(key) { return Array.prototype.find.call(heads, function (h, i) {
+    return t.tBodies[0].rows[0].cells[i].dataset.col === key; }); }
+  col("ks_acc").click(); out.sort.ks = order();
+  col("ks_acc").click(); out.sort.ks_again = order();
+  col("asr_wer").click(); out.sort.asr = order();
+  var pre = document.createElement("pre");
+  pre.id = "probe";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+</script>"""
+
+
+class _Probe(HTMLParser):
+    """Collect the text of <pre id="probe"> and count <script> elements."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.inside = False
+        self.text = ""
+        self.scripts = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self.scripts += 1
+        self.inside = tag == "pre" and ("id", "probe") in attrs
+
+    def handle_endtag(self, tag):
+        self.inside = False
+
+    def handle_data(self, data):
+        if self.inside:
+            self.text += data
+
+
+def test_html_in_headless_chromium(tmp_path):
+    _need_chromium()
+    fx = _fixture_module()
+    runs = fx.build_runs(tmp_path / "runs")
+    out = tmp_path / "leaderboard"
+    write_leaderboard(runs, out, published=True)
+    page = out / "leaderboard.html"
+
+    # 1. the page as written: DOM after scripts ran
+    dom = chromium(["--dump-dom", page.as_uri()], tmp_path / "profile1")
+    plain = _Probe()
+    plain.feed(dom)
+    assert plain.scripts == 1, "a name was turned into a <script> element"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
+
+    # 2. the same page with a guard before and a probe after its script
+    html = page.read_text()
+    head_end = html.index("</head>")
+    probe_page = out / "probe.html"  # beside the page, so relative links resolve the same
+    probe_page.write_text(html[:head_end] + _GUARD + html[head_end:].replace("</body>", _PROBE + "</body>"))
+    parser = _Probe()
+    parser.feed(chromium(["--dump-dom", probe_page.as_uri()], tmp_path / "profile2"))
+    probe_page.unlink()
+    assert parser.text, "probe did not run"
+    got = json.loads(parser.text)
+
+    assert got["alerted"] is False
+    assert got["scripts"] == 3  # guard, page, probe: nothing injected
+    assert got["tables"] == ["real", "synthetic", "published"]
+
+    # the <script> name is a text node, with no element inside the row header except our own markup
+    labels = {lab: (text, n) for lab, text, n in got["labels"]}
+    assert labels[fx.SCRIPT] == (fx.SCRIPT, 1)  # text node + the "layers" link, nothing else
+    assert labels[fx.WEIRD] == (fx.WEIRD, 1)
+
+    black = {(t, lab, c) for t, lab, c, bg, _ in got["cells"] if bg == "rgb(0, 0, 0)"}
+    assert black == {("synthetic", "fbank_no_cmvn", "asr_wer"), ("synthetic", fx.SCRIPT, "ic_acc"),
+                     ("synthetic", fx.SCRIPT, "sf_cer")}
+    blank = {(t, lab, c) for t, lab, c, bg, text in got["cells"] if text == ""}
+    assert ("synthetic", "fbank_no_cmvn", "er_acc") in blank
+    assert all(bg == "rgb(255, 255, 255)" for t, lab, c, bg, text in got["cells"] if text == "" and c != "score")
+    tie = next(bg for t, lab, c, bg, _ in got["cells"] if (t, lab, c) == ("synthetic", fx.SCRIPT, "asr_wer"))
+    assert tie not in ("rgb(0, 0, 0)", "rgb(255, 255, 255)")  # tie with fbank: shaded, not black
+
+    # sorting: best first, again reverses, blanks last
+    assert got["sort"]["ks"] == [fx.WEIRD, "fbank_no_cmvn", fx.SCRIPT, "fbank"]
+    assert got["sort"]["ks_again"] == ["fbank", fx.SCRIPT, "fbank_no_cmvn", fx.WEIRD]
+    assert got["sort"]["asr"][-1] == fx.WEIRD and got["sort"]["asr"][2] == "fbank_no_cmvn"
+
+    # 3. a screenshot for people to look at
+    shot = out / "leaderboard-screenshot.png"
+    chromium(["--window-size=1500,1100", f"--screenshot={shot}", page.as_uri()], tmp_path / "profile3")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    print(f"\nleaderboard screenshot: {shot}")
