@@ -22,6 +22,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from benchmark.checkpoints import load_weights
 from benchmark.errors import UserError
 from benchmark.optim import build_optimizer
 
@@ -65,15 +66,6 @@ def atomic_torch_save(obj, path: Path) -> None:
                         f"then rerun the same command to resume from the previous checkpoint") from None
 
 
-def load_checkpoint(path: Path) -> dict:
-    """Load a checkpoint with ``weights_only=True`` (no pickle code is ever run)."""
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # noqa: BLE001 - any failure means the file is unusable
-        raise UserError(f"{path}: unreadable checkpoint ({str(err).splitlines()[0][:120]}); delete it to "
-                        f"start this run afresh") from None
-
-
 def train(model: nn.Module, loss_fn: Callable[[Tensor], Tensor], evaluate: Callable[[], float],
           batches: np.ndarray, settings: TrainSettings, higher_is_better: bool,
           checkpoint: Path, progress: bool = True) -> TrainOutcome:
@@ -91,7 +83,7 @@ def train(model: nn.Module, loss_fn: Callable[[Tensor], Tensor], evaluate: Calla
                            best_dev=-math.inf if higher_is_better else math.inf)
     step = 0
     if checkpoint.exists():
-        state = load_checkpoint(checkpoint)
+        state = load_weights(checkpoint, "training checkpoint (delete it to restart this run)")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         torch.set_rng_state(state["torch_rng"])

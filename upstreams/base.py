@@ -60,6 +60,8 @@ class Upstream(nn.Module):
     max_samples: int | None = None
     """Longer clips are cut into windows of at most this many samples (a multiple of
     ``downsample_rate``), run separately, and their frames concatenated."""
+    departures: tuple[str, ...] = ()
+    """Where this upstream knowingly differs from its s3prl counterpart (copied into results)."""
 
     def forward(self, wavs: Tensor, lengths: Tensor) -> UpstreamOutput:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -45,6 +45,8 @@ class Fbank(Upstream):
     downsample_rate = int(SAMPLE_RATE * FRAME_SHIFT_MS / 1000)  # 160 samples = 10 ms
     num_layers = 1
     hidden_size = 3 * NUM_MEL_BINS
+    departures = ("fbank frames use snip_edges=False (s3prl: True): round(n / 160) frames for n samples, "
+                  "within one of the contract's (n - 1) // 160 + 1",)
 
     def __init__(self, cmvn: bool = True, eps: float = 1e-10):
         super().__init__()
