@@ -161,22 +161,22 @@ class FeatureCache:
             return None
 
     def write_shard(self, keys: list[str], counts: list[int], pooled: np.ndarray,
-                    frames: list[np.ndarray] | None) -> Path:
+                    frames: np.ndarray | None) -> Path:
         """Store one shard atomically.
 
         Args:
             keys: one cache key per utterance.
             counts: valid frames per utterance.
             pooled: ``(utterances, layers, dim)`` float32 per-layer means over valid frames.
-            frames: per utterance ``(frames, layers, dim)`` (stored as float16), or ``None``
-                to store only the means.
+            frames: ``(sum(counts), layers, dim)`` float16, the utterances' frames back to
+                back, or ``None`` to store only the means.
         """
         tmp = self.dir / f".tmp-{uuid.uuid4().hex}"
         try:
             tmp.mkdir(parents=True)
             checksums = {"pooled.npy": _write_npy(tmp / "pooled.npy", np.asarray(pooled, dtype=np.float32))}
             if frames is not None:
-                checksums["frames.npy"] = _write_npy(tmp / "frames.npy", np.concatenate(frames).astype(np.float16))
+                checksums["frames.npy"] = _write_npy(tmp / "frames.npy", np.asarray(frames, dtype=np.float16))
             meta = {"format": CACHE_FORMAT, "keys": keys, "frames": [int(c) for c in counts],
                     "num_layers": int(pooled.shape[1]), "dim": int(pooled.shape[2]), "checksums": checksums}
             with open(tmp / "meta.json", "w") as f:

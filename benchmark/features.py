@@ -176,8 +176,8 @@ def extract(upstream: Upstream, cache: FeatureCache, items: list[tuple[str, Utte
 
 
 def _write_pending(cache: FeatureCache, pending: list[tuple[str, Tensor]], cache_frames: bool) -> None:
-    pooled = np.stack([f.mean(dim=0).numpy() for _, f in pending])
-    frames = [f.numpy() for _, f in pending] if cache_frames else None
+    pooled = torch.stack([f.mean(dim=0) for _, f in pending]).numpy()
+    frames = torch.cat([f for _, f in pending]).half().numpy() if cache_frames else None
     cache.write_shard([k for k, _ in pending], [len(f) for _, f in pending], pooled, frames)
 
 

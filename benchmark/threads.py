@@ -1,7 +1,7 @@
 """Intra-op thread control.
 
-Tiny tensors (per-clip Kaldi fbank, a 240x256 head on pooled features) run several
-times faster on one thread than on two: the threads' hand-offs cost more than the
+Tiny tensors (a 240x256 head on pooled features) run several times faster on one
+thread than on two: the threads' hand-offs cost more than the
 work, and far more when the other core is busy.
 """
 

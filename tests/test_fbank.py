@@ -1,19 +1,48 @@
-"""The fbank baselines: shapes, frame counts, and why CMVN + mean pooling scores chance."""
+"""The fbank baselines: faithful to torchaudio's Kaldi fbank, contract, and why CMVN + mean pool is chance."""
 
+import pytest
 import torch
+from torchaudio.compliance import kaldi
+from torchaudio.functional import compute_deltas
 
 from upstreams.fbank import Fbank, FbankNoCmvn
+
+
+def reference(wav: torch.Tensor, cmvn: bool) -> torch.Tensor:
+    """s3prl's baseline on one clip: torchaudio kaldi.fbank (snip_edges=False), deltas, CMVN."""
+    mel = kaldi.fbank(wav[None], num_mel_bins=80, frame_length=25.0, frame_shift=10.0, snip_edges=False)
+    d1 = compute_deltas(mel.T, win_length=5)
+    d2 = compute_deltas(d1, win_length=5)
+    x = torch.cat([mel, d1.T, d2.T], dim=-1)
+    if cmvn:
+        x = (x - x.mean(0, keepdim=True)) / (1e-10 + x.std(0, keepdim=True))
+    return x
+
+
+@pytest.mark.parametrize("cls,cmvn", [(Fbank, True), (FbankNoCmvn, False)])
+def test_batched_features_equal_torchaudio_per_clip(cls, cmvn):
+    torch.manual_seed(0)
+    lengths = torch.tensor([16000, 12345, 4001, 400, 1760])
+    wavs = torch.randn(len(lengths), 16000) * torch.tensor([[0.1], [0.5], [0.01], [0.2], [1.0]])
+    wavs[torch.arange(16000)[None, :] >= lengths[:, None]] = 0
+    out = cls()(wavs, lengths)
+    for i, n in enumerate(lengths.tolist()):
+        expected = reference(wavs[i, :n], cmvn)
+        assert int(out.lengths[i]) == len(expected)
+        torch.testing.assert_close(out.layers[0][i, :len(expected)], expected, atol=2e-3, rtol=1e-3)
+        assert torch.all(out.layers[0][i, len(expected):] == 0)
 
 
 def test_shapes_and_frame_counts_follow_the_contract():
     upstream = Fbank()
     assert (upstream.num_layers, upstream.hidden_size, upstream.downsample_rate) == (1, 240, 160)
-    samples = torch.tensor([16000, 12345, 801, 100, 1])
-    wavs = torch.randn(len(samples), 16000) * 0.1
-    out = upstream(wavs, samples)
-    assert len(out.layers) == 1 and out.layers[0].shape == (5, 100, 240)
+    samples = torch.tensor([16000, 12345, 801, 400])
+    out = upstream(torch.randn(len(samples), 16000) * 0.1, samples)
+    assert len(out.layers) == 1 and out.layers[0].shape == (4, 100, 240)
     assert (out.lengths - upstream.expected_frames(samples)).abs().max() <= 1
     assert torch.isfinite(out.layers[0]).all()
+    short = upstream(torch.randn(1, 50), torch.tensor([50]))  # under one window: padded to 400 samples
+    assert short.lengths.tolist() == [3] and torch.isfinite(short.layers[0]).all()
 
 
 def test_padding_does_not_change_features():
