@@ -138,3 +138,14 @@ def test_wrong_layout_and_corrupt_audio(tiny_sc, tmp_path):
 def test_debug_shows_the_traceback():
     proc = superb("--debug", "run", "--upstream", "nope", "--task", "ks", check=False)
     assert proc.returncode != 0 and "Traceback" in proc.stderr
+
+
+def test_cache_info_and_clear(tiny_sc, tmp_path):
+    cache = tmp_path / "cache"
+    superb("run", "--upstream", "fbank_no_cmvn", "--task", "ks", "--data", str(tiny_sc), "--steps", "5",
+           "--out", str(tmp_path / "runs"), "--cache-dir", str(cache), "--quiet")
+    info = superb("cache", "info", "--cache-dir", str(cache)).stdout
+    assert "fbank_no_cmvn-" in info and " utterances " in info and "MB" in info
+    cleared = superb("cache", "clear", "--cache-dir", str(cache)).stdout
+    assert "removed 1 upstream caches" in cleared
+    assert "fbank_no_cmvn-" not in superb("cache", "info", "--cache-dir", str(cache)).stdout
