@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import os
 import platform
 import re
 import subprocess
@@ -20,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmark.errors import UserError
+from benchmark.atomic import atomic_write
 
 SCHEMA_VERSION = 1
 PACKAGES = ("torch", "torchaudio", "numpy", "soundfile", "espeakng-loader", "openai-whisper", "s3prl")
@@ -70,19 +69,10 @@ def provenance() -> dict[str, Any]:
 
 
 def write_json_atomic(data: dict[str, Any], path: Path) -> None:
-    """Write ``data`` to ``path`` via a temporary file, fsync and rename."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "w") as f:
-            json.dump(data, f, indent=2, allow_nan=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"{path}: cannot write the result ({err.strerror}); free disk space, then rerun "
-                        f"the same command (training resumes from its checkpoint)") from None
+    """Write ``data`` to ``path`` atomically (temporary file, fsync, rename)."""
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    atomic_write(path, lambda f: f.write(text.encode()),
+                 "free disk space, then rerun the same command (training resumes from its checkpoint)")
 
 
 def read_result(path: Path) -> dict[str, Any] | None:

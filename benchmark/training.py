@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from benchmark.atomic import atomic_write
 from benchmark.checkpoints import load_weights
 from benchmark.errors import UserError
 from benchmark.optim import build_optimizer
@@ -38,6 +38,7 @@ class TrainSettings:
     steps: int  # optimizer steps, after gradient accumulation
     eval_interval: int
     seed: int
+    grad_clip: float = 0.0  # clip the gradient norm to this before each step (0: no clipping)
 
 
 @dataclass
@@ -51,23 +52,14 @@ class TrainOutcome:
     eval_seconds: float = 0.0
 
 
-def atomic_torch_save(obj, path: Path) -> None:
-    """``torch.save`` to a temporary name, fsync, rename: never a half-written file."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"{path}: cannot write the checkpoint ({err.strerror}); free disk space, "
-                        f"then rerun the same command to resume from the previous checkpoint") from None
+def save_checkpoint(state: dict, path: Path) -> None:
+    """``torch.save`` atomically: never a half-written checkpoint."""
+    atomic_write(path, lambda f: torch.save(state, f),
+                 "free disk space, then rerun the same command to resume from the previous checkpoint")
 
 
 def train(model: nn.Module, loss_fn: Callable[[Tensor], Tensor], evaluate: Callable[[], float],
-          batches: np.ndarray, settings: TrainSettings, higher_is_better: bool,
+          batches: np.ndarray | Sequence[np.ndarray], settings: TrainSettings, higher_is_better: bool,
           checkpoint: Path, progress: bool = True) -> TrainOutcome:
     """Train ``model`` and keep its best-on-dev weights.
 
@@ -75,7 +67,8 @@ def train(model: nn.Module, loss_fn: Callable[[Tensor], Tensor], evaluate: Calla
         loss_fn: mean loss of the examples at the given indices.
         evaluate: the dev metric of the model as it is now.
         batches: ``(steps * grad_accum, batch_size)`` example indices, one row per
-            forward pass (drawn once from the seed, so a resumed run sees the same).
+            forward pass (drawn once from the seed, so a resumed run sees the same);
+            or a sequence of index arrays of varying size (length-bucketed batches).
         checkpoint: where to keep the resumable state.
     """
     optimizer = build_optimizer(settings.optimizer, model, settings.lr)
@@ -104,6 +97,8 @@ def train(model: nn.Module, loss_fn: Callable[[Tensor], Tensor], evaluate: Calla
         if not math.isfinite(value):
             raise UserError(f"training diverged at step {step + 1} (loss {value}); lower --lr "
                             f"(now {settings.lr:g})")
+        if settings.grad_clip:
+            nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
         optimizer.step()
         losses.append(value)
         step += 1
@@ -121,7 +116,7 @@ def train(model: nn.Module, loss_fn: Callable[[Tensor], Tensor], evaluate: Calla
                 outcome.best_dev, outcome.best_step = dev, step
                 outcome.best_state = copy.deepcopy(model.state_dict())
             bar.set_postfix(dev=f"{dev:.4f}", best=f"{outcome.best_dev:.4f}")
-            atomic_torch_save({"step": step, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+            save_checkpoint({"step": step, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                                "torch_rng": torch.get_rng_state(), "best_state": outcome.best_state,
                                "best_step": outcome.best_step, "best_dev": outcome.best_dev,
                                "history": outcome.history}, checkpoint)
