@@ -37,8 +37,24 @@ def build_parser() -> argparse.ArgumentParser:
                      help="refuse audio that is not 16 kHz mono instead of converting it")
     run.add_argument("--force", action="store_true", help="rerun even if this exact run has a result")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_upstream_options(run)
 
     sub.add_parser("list", help="list upstreams and tasks")
+
+    check = sub.add_parser("check-upstream", help="run the upstream contract checks and print a report")
+    check.add_argument("name", help="upstream name, s3prl:<name> or path/to/file.py:ClassName")
+    check.add_argument("--quick", action="store_true", help="three clip lengths for the stride check, no speed")
+    add_upstream_options(check)
+
+    submit = sub.add_parser("submit", help="check an upstream, run every task on it, regenerate the leaderboard")
+    submit.add_argument("name", help="upstream name, s3prl:<name> or path/to/file.py:ClassName")
+    submit.add_argument("--tasks", help="comma-separated tasks (default: every task in tasks.yaml)")
+    submit.add_argument("--data", action="append", default=[], metavar="TASK=PATH",
+                        help="corpus root of one task (repeatable; default: as `superb run`)")
+    submit.add_argument("--steps", type=int, help="optimizer steps for every task (default: tasks.yaml)")
+    submit.add_argument("--out", type=Path, default=Path("results"), help="results directory (default: results)")
+    submit.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_upstream_options(submit)
 
     board = sub.add_parser("leaderboard", help="tables of every result found under --runs")
     board.add_argument("--runs", type=Path, default=Path("results"))
@@ -55,13 +71,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_upstream_options(parser: argparse.ArgumentParser) -> None:
+    """``--upstream-size``, ``--upstream-ckpt`` and ``--upstream-option KEY=VALUE`` (the upstream's constructor options)."""
+    parser.add_argument("--upstream-size", help="model size, e.g. whisper_encoder: tiny, base, small, medium, "
+                        "large-v1, large-v2, large-v3, or a .en one")
+    parser.add_argument("--upstream-ckpt", type=Path, help="load the upstream's weights from this local file")
+    parser.add_argument("--upstream-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="any other constructor option of the upstream (repeatable; the value is read as "
+                        "JSON when it parses, e.g. pad_to_30s=true, else as a string)")
+
+
+def upstream_options(args) -> dict:
+    """The upstream's constructor options from ``--upstream-size``, ``--upstream-ckpt`` and ``--upstream-option``."""
+    import json
+
+    from benchmark.errors import UserError
+
+    options = {}
+    for item in args.upstream_option:
+        key, sep, value = item.partition("=")
+        if not sep or not key.isidentifier():
+            raise UserError(f"--upstream-option {item!r}: expected KEY=VALUE, e.g. pad_to_30s=true")
+        try:
+            options[key] = json.loads(value)
+        except ValueError:
+            options[key] = value
+    if args.upstream_size:
+        options["size"] = args.upstream_size
+    if args.upstream_ckpt:
+        options["ckpt"] = str(args.upstream_ckpt.expanduser().resolve())
+    return options
+
+
 def cmd_list(args) -> None:
     from benchmark.tasks import load_tasks
-    from upstreams import UPSTREAMS
+    from upstreams import available
 
     print("upstreams:")
-    for name in UPSTREAMS.names():
-        print(f"  {name:<18} {UPSTREAMS.summary(name)}")
+    for name, summary in available():
+        print(f"  {name:<18} {summary}")
     print("tasks:")
     for name, spec in load_tasks().items():
         print(f"  {name:<18} {spec.description}")
@@ -73,7 +121,8 @@ def cmd_run(args) -> None:
     req = RunRequest(upstream=args.upstream, task=args.task, data=args.data, steps=args.steps, lr=args.lr,
                      seed=args.seed, featurizer=args.featurizer, layer_norm=args.layer_norm, pooled=args.pooled,
                      out=args.out, cache_dir=args.cache_dir, cache_frames=args.cache_frames,
-                     strict_audio=args.strict_audio, force=args.force, progress=not args.quiet)
+                     strict_audio=args.strict_audio, force=args.force, progress=not args.quiet,
+                     upstream_options=upstream_options(args))
     output = run(req)
     for message in output.messages:
         print(message, file=sys.stderr)
@@ -115,7 +164,64 @@ def cmd_cache(args) -> None:
         print(f"removed {len(entries)} upstream caches ({human_bytes(sum(e.bytes for e in entries))}) from {root}")
 
 
-COMMANDS = {"run": cmd_run, "list": cmd_list, "leaderboard": cmd_leaderboard, "cache": cmd_cache}
+def cmd_check_upstream(args) -> None:
+    from benchmark.check import check_upstream, failed_checks, format_report
+    from benchmark.errors import UserError
+    from upstreams import build_upstream
+
+    upstream = build_upstream(args.name, **upstream_options(args))
+    results = check_upstream(upstream, quick=args.quick)
+    print(format_report(upstream.display_name(), results))
+    if failed := failed_checks(results):
+        raise UserError(f"check-upstream {args.name}: failed {', '.join(failed)}")
+
+
+def cmd_submit(args) -> None:
+    from benchmark.check import check_upstream, failed_checks, format_report
+    from benchmark.errors import UserError
+    from benchmark.runner import RunRequest, run
+    from benchmark.tasks import get_task, load_tasks
+    from leaderboard import write_leaderboard
+    from upstreams import build_upstream
+
+    tasks = [get_task(t.strip()).name for t in args.tasks.split(",")] if args.tasks else list(load_tasks())
+    data = {}
+    for item in args.data:
+        task, sep, path = item.partition("=")
+        if not sep or task not in tasks:
+            raise UserError(f"--data {item!r}: expected TASK=PATH with TASK one of {', '.join(tasks)}")
+        data[task] = Path(path)
+    options = upstream_options(args)
+    upstream = build_upstream(args.name, **options)
+    results = check_upstream(upstream)
+    print(format_report(upstream.display_name(), results))
+    if failed := failed_checks(results):
+        raise UserError(f"submit {args.name}: check-upstream failed {', '.join(failed)}; nothing was run")
+    del upstream
+    failures = []
+    for task in tasks:
+        req = RunRequest(upstream=args.name, task=task, data=data.get(task), steps=args.steps, out=args.out,
+                         progress=not args.quiet, upstream_options=options)
+        try:
+            output = run(req)
+        except UserError as err:
+            failures.append(task)
+            print(f"{task}: failed: {err}", file=sys.stderr)
+            continue
+        metric = output.result["main_metric"]["name"]
+        score = output.result["metrics"].get("test", {}).get(metric)
+        print(f"{task}: test {metric} {score if score is None else f'{score:.4f}'} "
+              f"[{'already done' if output.reused else 'done'}] {output.result_path}")
+    if len(failures) < len(tasks):
+        for path in write_leaderboard(args.out, args.out / "leaderboard"):
+            print(path)
+    if failures:
+        raise UserError(f"submit {args.name}: {len(failures)} of {len(tasks)} tasks failed ({', '.join(failures)}); "
+                        f"fix them and rerun the same command (finished tasks are not rerun)")
+
+
+COMMANDS = {"run": cmd_run, "list": cmd_list, "leaderboard": cmd_leaderboard, "cache": cmd_cache,
+            "check-upstream": cmd_check_upstream, "submit": cmd_submit}
 
 
 def main(argv: list[str] | None = None) -> int:

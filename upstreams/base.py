@@ -70,6 +70,11 @@ class Upstream(nn.Module):
         """Settings that shape the output (not the weights). JSON-serialisable."""
         return {}
 
+    def display_name(self) -> str:
+        """The name results and leaderboards show: :attr:`name` plus whatever tells variants
+        apart (``whisper_encoder-base``, ``whisper_encoder-tiny-pad30s``). Default: :attr:`name`."""
+        return self.name
+
     def identity(self) -> str:
         """``"<name>-<hash>"``: the hash covers the class, :meth:`config` and every weight.
 

@@ -1,0 +1,77 @@
+"""Tiny randomly initialised models of every real architecture, saved as the checkpoints real weights come in.
+
+Whisper: openai-whisper's own ``{"dims", "model_state_dict"}`` file of a ``Whisper``
+built from small ``ModelDimensions`` (the real 1,500-frame context, 32 dims, 2 blocks).
+torchaudio bundles: the bundle's own builder (``wav2vec2_model`` / ``wavlm_model``) with
+its parameters shrunk to 32 dims and 2 layers (same front-end kernels and strides).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+import torch
+
+@pytest.fixture(scope="module", autouse=True)
+def single_thread():
+    """One intra-op thread here and in ``superb`` subprocesses: tiny models are all small matrix products, which
+    thread synchronisation slows ~10x on a busy 2-core machine. Import it into a test module to use it."""
+    threads, env = torch.get_num_threads(), os.environ.get("OMP_NUM_THREADS")
+    torch.set_num_threads(1)
+    os.environ["OMP_NUM_THREADS"] = "1"
+    yield
+    torch.set_num_threads(threads)
+    if env is None:
+        os.environ.pop("OMP_NUM_THREADS")
+    else:
+        os.environ["OMP_NUM_THREADS"] = env
+
+
+WHISPER_DIMS = dict(n_mels=80, n_audio_ctx=1500, n_audio_state=32, n_audio_head=2, n_audio_layer=2,
+                    n_vocab=64, n_text_ctx=8, n_text_state=8, n_text_head=1, n_text_layer=1)
+
+SSL_PARAMS = dict(extractor_conv_layer_config=[(32, 10, 5)] + [(32, 3, 2)] * 4 + [(32, 2, 2)] * 2,
+                  encoder_embed_dim=32, encoder_pos_conv_kernel=16, encoder_pos_conv_groups=4,
+                  encoder_num_layers=2, encoder_num_heads=2, encoder_ff_interm_features=64)
+WAVLM_PARAMS = dict(encoder_num_buckets=16, encoder_max_distance=64)
+
+
+def save_tiny_whisper(path: Path, seed: int = 0) -> Path:
+    """An openai-whisper checkpoint file of a tiny random ``Whisper`` (encoder: 3 layers x 32 dims)."""
+    from whisper.model import ModelDimensions, Whisper
+
+    torch.manual_seed(seed)
+    dims = ModelDimensions(**WHISPER_DIMS)
+    torch.save({"dims": asdict(dims), "model_state_dict": Whisper(dims).state_dict()}, path)
+    return path
+
+
+def tiny_ssl_params(model: str) -> dict:
+    """Builder overrides that shrink the bundle of upstream ``model`` (``"wavlm_base"``) to 32 dims, 2 layers."""
+    from upstreams.torchaudio_ssl import BUNDLES
+    import torchaudio.pipelines
+
+    bundle = getattr(torchaudio.pipelines, BUNDLES[model])
+    return {**SSL_PARAMS, **(WAVLM_PARAMS if bundle._model_type == "WavLM" else {})}
+
+
+def tiny_ssl_model(model: str, seed: int = 0) -> torch.nn.Module:
+    """The bundle's own builder with :func:`tiny_ssl_params`, randomly initialised."""
+    import torchaudio.pipelines
+    from torchaudio.models import wav2vec2_model, wavlm_model
+
+    from upstreams.torchaudio_ssl import BUNDLES
+
+    bundle = getattr(torchaudio.pipelines, BUNDLES[model])
+    build = {"Wav2Vec2": wav2vec2_model, "WavLM": wavlm_model}[bundle._model_type]
+    torch.manual_seed(seed)
+    return build(**{**bundle._params, **tiny_ssl_params(model)})
+
+
+def save_tiny_ssl(model: str, path: Path, seed: int = 0) -> Path:
+    """``{"params", "state_dict"}`` of a tiny random model of the bundle's family."""
+    torch.save({"params": tiny_ssl_params(model), "state_dict": tiny_ssl_model(model, seed).state_dict()}, path)
+    return path
