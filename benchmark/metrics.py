@@ -1,12 +1,21 @@
 """Metrics users can call on their own outputs.
 
-Every function takes plain Python sequences and returns a float; rates and
-accuracies are fractions in [0, 1].
+Every function takes plain Python sequences (or arrays) and returns a float; rates
+and accuracies are fractions (error rates may exceed 1 when hypotheses insert a lot).
+
+- :func:`accuracy`
+- :func:`wer`, :func:`cer`, :func:`per`: corpus-level edit distance over the total
+  reference length (words, characters, space-separated phones).
+- :func:`mtwv` (maximum term-weighted value) and :func:`min_cnxe` (minimum normalised
+  cross entropy): query-by-example detection scores, QUESST 2014 constants.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+
+import numpy as np
 
 
 def accuracy(pred: Sequence, ref: Sequence) -> float:
@@ -22,5 +31,127 @@ def accuracy(pred: Sequence, ref: Sequence) -> float:
     return sum(p == r for p, r in zip(pred, ref)) / len(ref)
 
 
-METRICS = {"accuracy": accuracy}
+def _error_rate(name: str, hyps: Sequence[str], refs: Sequence[str], split) -> float:
+    import editdistance
+
+    if len(hyps) != len(refs):
+        raise ValueError(f"{name}: {len(hyps)} hypotheses for {len(refs)} references")
+    total = sum(len(split(r)) for r in refs)
+    if not total:
+        raise ValueError(f"{name}: the references are empty")
+    return sum(editdistance.eval(split(h), split(r)) for h, r in zip(hyps, refs)) / total
+
+
+def wer(hyps: Sequence[str], refs: Sequence[str]) -> float:
+    """Word error rate: word edit distance summed over utterances / reference words.
+
+    Words are separated by whitespace; comparison is exact (no case folding).
+    """
+    return _error_rate("wer", hyps, refs, str.split)
+
+
+def cer(hyps: Sequence[str], refs: Sequence[str]) -> float:
+    """Character error rate: character edit distance (spaces count) / reference characters.
+
+    Leading and trailing whitespace is ignored, as in jiwer.
+    """
+    return _error_rate("cer", hyps, refs, lambda s: list(s.strip()))
+
+
+def per(hyps: Sequence[str], refs: Sequence[str]) -> float:
+    """Phone error rate: phone edit distance / reference phones; phones are space-separated."""
+    return _error_rate("per", hyps, refs, str.split)
+
+
+TWV_P_TARGET = 0.0008
+TWV_C_MISS = 100.0
+TWV_C_FA = 1.0
+"""QUESST 2014 application parameters (the MediaEval scoring tool's): prior of a
+target trial, cost of a miss, cost of a false alarm."""
+TWV_BETA = TWV_C_FA / TWV_C_MISS * (1 / TWV_P_TARGET - 1)  # 12.49
+CNXE_PRIOR = TWV_P_TARGET * TWV_C_MISS / (TWV_P_TARGET * TWV_C_MISS + (1 - TWV_P_TARGET) * TWV_C_FA)
+"""The effective prior of the same parameters (0.0741), used by Cnxe."""
+
+
+def _detection_inputs(name: str, scores, truth) -> tuple[np.ndarray, np.ndarray]:
+    """``(queries, documents)`` float scores and bool truth, restricted to queries with a target."""
+    scores = np.asarray(scores, dtype=np.float64)
+    truth = np.asarray(truth, dtype=bool)
+    if scores.ndim != 2 or scores.shape != truth.shape:
+        raise ValueError(f"{name}: scores {scores.shape} and truth {truth.shape} must both be (queries, documents)")
+    keep = truth.any(axis=1)
+    if not keep.any():
+        raise ValueError(f"{name}: no query has a target document")
+    if truth[keep].all():
+        raise ValueError(f"{name}: every document is a target; false alarms are undefined")
+    return scores[keep], truth[keep]
+
+
+def mtwv(scores, truth) -> float:
+    """Maximum term-weighted value over one global threshold (QUESST 2014 constants).
+
+    Args:
+        scores: ``(queries, documents)`` detection scores; higher means "the query
+            occurs in the document". Every (query, document) pair is a trial.
+        truth: ``(queries, documents)`` bool, the query occurs in the document.
+
+    For a threshold ``t`` every trial with ``score >= t`` is a detection, and
+    ``TWV(t) = 1 - mean_q [P_miss(q, t) + beta * P_fa(q, t)]`` with
+    ``P_miss = 1 - hits / targets(q)``, ``P_fa = false alarms / non-targets(q)`` and
+    ``beta = C_fa / C_miss * (1 / P_target - 1) = 12.49`` (P_target 0.0008, C_miss 100,
+    C_fa 1). Queries without a target are left out, as the scoring tool does.
+    MTWV is the maximum over ``t``, including a threshold above every score (TWV 0).
+    """
+    scores, truth = _detection_inputs("mtwv", scores, truth)
+    queries, documents = scores.shape
+    targets = truth.sum(axis=1, keepdims=True)
+    gain = np.where(truth, 1.0 / targets, -TWV_BETA / (documents - targets)) / queries
+    flat_scores, flat_gain = scores.ravel(), gain.ravel()
+    order = np.argsort(-flat_scores, kind="stable")
+    twv = np.cumsum(flat_gain[order])
+    ordered = flat_scores[order]
+    last_of_tie = np.append(ordered[1:] != ordered[:-1], True)  # thresholds fall between distinct scores
+    return float(max(0.0, twv[last_of_tie].max()))
+
+
+def _cross_entropy(llr: np.ndarray, truth: np.ndarray, prior: float) -> float:
+    """Prior-weighted binary cross entropy in bits of log-likelihood ratios ``llr``."""
+    offset = math.log(prior / (1 - prior))
+    target = np.logaddexp(0, -(llr[truth] + offset)).mean()
+    non_target = np.logaddexp(0, llr[~truth] + offset).mean()
+    return (prior * target + (1 - prior) * non_target) / math.log(2)
+
+
+def min_cnxe(scores, truth, iterations: int = 50) -> float:
+    """Minimum normalised cross entropy (Cnxe after the best affine calibration).
+
+    Same inputs as :func:`mtwv`. Scores are mapped to log-likelihood ratios by the
+    affine ``a * score + b`` that minimises the cross entropy at the effective prior
+    ``P = 0.0741`` (Newton's method), and the cross entropy is divided by that of the
+    prior alone, ``-(P log2 P + (1 - P) log2 (1 - P))``. 1 means the scores carry no
+    information, 0 a perfect detector.
+    """
+    scores, truth = _detection_inputs("min_cnxe", scores, truth)
+    x, y = scores.ravel(), truth.ravel()
+    scale = x.std() or 1.0
+    x = (x - x.mean()) / scale
+    prior = CNXE_PRIOR
+    weights = np.where(y, prior / y.sum(), (1 - prior) / (~y).sum())
+    offset = math.log(prior / (1 - prior))
+    params = np.zeros(2)
+    design = np.stack([x, np.ones_like(x)], axis=1)
+    for _ in range(iterations):  # weighted logistic regression of y on x, with the prior's offset
+        p = 0.5 * (1 + np.tanh((design @ params + offset) / 2))  # the logistic function, without overflow
+        gradient = design.T @ (weights * (p - y))
+        hessian = design.T @ (design * (weights * p * (1 - p))[:, None]) + 1e-12 * np.eye(2)
+        step = np.linalg.solve(hessian, gradient)
+        params -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    calibrated = _cross_entropy(design @ params, y, prior)
+    reference = -(prior * math.log2(prior) + (1 - prior) * math.log2(1 - prior))
+    return float(min(1.0, calibrated / reference))
+
+
+METRICS = {"accuracy": accuracy, "wer": wer, "cer": cer, "per": per, "mtwv": mtwv, "min_cnxe": min_cnxe}
 """Metric name (as used in tasks.yaml and result JSON) to function."""

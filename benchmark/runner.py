@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import math
 import os
 import time
@@ -105,6 +106,8 @@ def run(req: RunRequest) -> RunOutput:
     from benchmark.tasks import get_task
 
     spec = get_task(req.task)
+    if spec.head is None and (req.steps is not None or req.lr is not None):
+        raise UserError(f"task {spec.name} trains nothing (no head in tasks.yaml); drop --steps and --lr")
     from benchmark.problems import PROBLEMS, RunContext
     from upstreams import build_upstream
 
@@ -134,7 +137,7 @@ def run(req: RunRequest) -> RunOutput:
     if req.lr is not None:
         training["lr"] = req.lr
     config = {**training, "seed": req.seed, "featurizer": req.featurizer, "layer_norm": req.layer_norm,
-              "head": spec.head, "head_args": spec.head_args, "sampler": spec.sampler,
+              "head": spec.head, "head_args": spec.head_arguments(synthetic), "sampler": spec.sampler,
               "upstream_options": req.upstream_options, "options": spec.options,
               "path": "pooled" if pooled_path else "frames", "strict_audio": req.strict_audio}
     corpus = {"name": spec.corpus["format"], "synthetic": synthetic, "content_hash": corpus_hash(splits, keys),
@@ -142,7 +145,8 @@ def run(req: RunRequest) -> RunOutput:
     identity = upstream.identity()
     rid = run_id({"upstream": identity, "task": spec.name, "version": spec.version,
                   "corpus": corpus["content_hash"], "config": config})
-    run_dir = Path(req.out) / slug(req.upstream) / spec.name / rid
+    display = upstream.display_name()
+    run_dir = Path(req.out) / slug(display) / spec.name / rid
     result_path = run_dir / "result.json"
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -168,7 +172,7 @@ def run(req: RunRequest) -> RunOutput:
 
         outcome = scored.outcome
         result = {
-            "schema_version": 1, "run_id": rid, "upstream": req.upstream, "upstream_id": identity,
+            "schema_version": 1, "run_id": rid, "upstream": display, "upstream_id": identity,
             "upstream_info": {"num_layers": upstream.num_layers, "hidden_size": upstream.hidden_size,
                               "downsample_rate": upstream.downsample_rate, "config": upstream.config()},
             "task": spec.name, "task_version": spec.version,
@@ -187,7 +191,8 @@ def run(req: RunRequest) -> RunOutput:
                       "warnings": cache.warnings},
             "audio": stats.audio.as_dict(),
             "departures": list(spec.raw.get("departures", [])) + list(getattr(upstream, "departures", [])) + (
-                ["synthetic corpus (eSpeak NG voices), not the real one; training steps shortened for it"]
+                ["synthetic corpus (eSpeak NG voices), not the real one; settings changed for it: "
+                 + json.dumps(spec.raw.get("synthetic", {}), sort_keys=True)]
                 if synthetic else []),
             "provenance": provenance(),
         }

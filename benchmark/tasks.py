@@ -14,7 +14,7 @@ from typing import Any
 from benchmark.errors import UserError
 from benchmark.registry import suggest
 
-SAMPLERS = ("class_balanced", "random")
+SAMPLERS = ("class_balanced", "random", "bucketed")
 OPTIMIZERS = ("Adam", "AdamW")
 TRAINING_KEYS = {"optimizer": str, "lr": float, "batch_size": int, "grad_accum": int,
                  "steps": int, "eval_interval": int}
@@ -100,8 +100,12 @@ class TaskSpec:
         """The training settings; the ``synthetic`` overrides apply on the synthetic corpus."""
         settings = dict(self.raw.get("training", {}))
         if synthetic:
-            settings.update(self.raw.get("synthetic", {}))
+            settings.update({k: v for k, v in self.raw.get("synthetic", {}).items() if k != "head"})
         return settings
+
+    def head_arguments(self, synthetic: bool) -> dict[str, Any]:
+        """The head's arguments; ``synthetic.head`` overrides some on the synthetic corpus (a smaller head)."""
+        return {**self.head_args, **(self.raw.get("synthetic", {}).get("head", {}) if synthetic else {})}
 
 
 def _type_ok(value: Any, kind: type) -> bool:
@@ -160,6 +164,12 @@ def _validate(path: Path, name: str, entry: Any) -> None:
     if not isinstance(overrides, dict):
         raise UserError(f"{path}: {name}.synthetic must be a mapping of training overrides")
     for key, value in overrides.items():
+        if key == "head":
+            known = set(entry.get("head", {})) - {"name"}
+            if not isinstance(value, dict) or set(value) - known:
+                raise UserError(f"{path}: {name}.synthetic.head must map some of the head's arguments "
+                                f"({', '.join(sorted(known)) or 'none'}) to values")
+            continue
         if key not in TRAINING_KEYS:
             raise UserError(f"{path}: {name}.synthetic.{key} is not a training key.{suggest(key, list(TRAINING_KEYS))}")
         _check(path, f"{name}.synthetic.{key}", value, TRAINING_KEYS[key])

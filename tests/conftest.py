@@ -37,3 +37,27 @@ def superb(*args: str, check: bool = True, cwd: Path | None = None) -> subproces
     if check and proc.returncode != 0:
         raise AssertionError(f"superb {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
     return proc
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_content_corpus_variables():
+    """The PR/ASR/QbE corpus variables must not point the tests at a real corpus."""
+    for name in ("SUPERB_LIBRISPEECH_DATA", "SUPERB_QUESST14_DATA"):
+        os.environ.pop(name, None)
+
+
+@pytest.fixture(scope="session")
+def tiny_librispeech(tmp_path_factory) -> Path:
+    """A 12-sentence synthetic LibriSpeech tree (8 train, 2 dev, 2 test speakers, one sentence each)."""
+    from benchmark.corpora.synthetic_librispeech import ensure_synthetic_librispeech
+
+    return ensure_synthetic_librispeech(tmp_path_factory.mktemp("ls") / "tiny", num_sentences=12, progress=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_quesst(tmp_path_factory) -> Path:
+    """A synthetic QUESST 2014 tree: 2 dev and 2 eval queries, 12 documents."""
+    from benchmark.corpora.synthetic_quesst14 import ensure_synthetic_quesst14
+
+    return ensure_synthetic_quesst14(tmp_path_factory.mktemp("quesst") / "tiny", num_queries=2, num_documents=12,
+                                     progress=False)

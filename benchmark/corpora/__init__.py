@@ -38,4 +38,14 @@ CORPUS_FORMATS: dict[str, CorpusFormat] = {
         synthetic="benchmark.corpora.synthetic_speech_commands:ensure_synthetic_speech_commands",
         expected="Speech Commands v0.01: one folder per word, _background_noise_/, "
                  "validation_list.txt, testing_list.txt"),
+    "librispeech": CorpusFormat(
+        loader="benchmark.corpora.librispeech:load_librispeech",
+        synthetic="benchmark.corpora.synthetic_librispeech:ensure_synthetic_librispeech",
+        expected="LibriSpeech: train-clean-100/, dev-clean/, test-clean/ with <speaker>/<chapter>/*.flac and "
+                 "<speaker>-<chapter>.trans.txt"),
+    "quesst14": CorpusFormat(
+        loader="benchmark.corpora.quesst14:load_quesst14",
+        synthetic="benchmark.corpora.synthetic_quesst14:ensure_synthetic_quesst14",
+        expected="QUESST 2014: Audio/, dev_queries/, eval_queries/, scoring/language_key_*.lst and "
+                 "scoring/groundtruth_quesst14_{dev,eval}/*.rttm"),
 }

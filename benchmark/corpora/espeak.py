@@ -184,15 +184,17 @@ class Espeak:
         self._chunks = []
         return pcm.astype(np.float32) / 32768.0
 
-    def phonemes(self, text: str, voice: str = "en-us", *, ipa: bool = True) -> str:
+    def phonemes(self, text: str, voice: str = "en-us", *, ipa: bool = True, separator: str = "") -> str:
         """Translate ``text`` to phonemes (IPA, or eSpeak's ASCII names if ``ipa=False``).
 
-        Words are separated by spaces and clauses by a space.
+        Words are separated by spaces and clauses by a space. A one-character
+        ``separator`` is put between the phonemes of a word (stress marks stay
+        attached to the vowel that follows them; eSpeak may repeat the separator).
         """
         self.set_voice(voice)
         buffer = ctypes.create_string_buffer(text.encode())
         pointer = ctypes.c_void_p(ctypes.addressof(buffer))
-        mode = _PHONEMES_IPA if ipa else 0
+        mode = (_PHONEMES_IPA if ipa else 0) | (ord(separator) << 8 if separator else 0)
         clauses = []
         while pointer.value:
             out = self._lib.espeak_TextToPhonemes(ctypes.byref(pointer), _CHARS_UTF8, mode)
@@ -215,9 +217,9 @@ def synthesize(text: str, voice: str = "en-us", **params) -> tuple[np.ndarray, i
     return engine.synthesize(text, voice, **params), engine.sample_rate
 
 
-def phonemes(text: str, voice: str = "en-us", *, ipa: bool = True) -> str:
+def phonemes(text: str, voice: str = "en-us", *, ipa: bool = True, separator: str = "") -> str:
     """Phonemes of ``text`` (see :meth:`Espeak.phonemes`)."""
-    return Espeak.get().phonemes(text, voice, ipa=ipa)
+    return Espeak.get().phonemes(text, voice, ipa=ipa, separator=separator)
 
 
 def variants() -> list[str]:

@@ -20,43 +20,39 @@ Run ``python -m benchmark.corpora.synthetic_speech_commands --out DIR`` or call
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import multiprocessing
-import os
-import shutil
-import wave
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from itertools import count, product
+from itertools import count
 from pathlib import Path
 
 import numpy as np
 
-from benchmark.corpora import espeak
-from benchmark.errors import CorpusError, UserError
+from benchmark.corpora.synthesis import (
+    SAMPLE_RATE,
+    Speaker,
+    default_data_dir,
+    default_workers,
+    ensure_generated,
+    make_speakers,
+    noise,
+    render_in_fresh_processes,
+    speak,
+    speaker_table,
+    to_pcm16,
+    write_wav,
+)
+from benchmark.errors import UserError
 
 COMMANDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go")
 OTHER_WORDS = ("bed", "bird", "cat", "dog", "happy", "house", "marvin", "sheila", "tree", "wow")
 WORDS = COMMANDS + OTHER_WORDS
 
-SAMPLE_RATE = 16000
 CLIP_SAMPLES = 16000  # 1 s
 BACKGROUND_SECONDS = 20
-VARIANTS = (
-    "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "f1", "f2", "f3", "f4", "f5",
-    "klatt", "klatt3", "klatt4", "klatt6", "Alicia", "Andy", "Annie", "Lee", "adam",
-    "aunty", "belinda", "benjamin", "caleb", "david", "edward", "grandma", "grandpa",
-    "ian", "linda", "max", "michel", "norbert", "quincy", "rob", "robert", "travis",
-    "victor", "zac",
-)
-"""eSpeak NG variants that sound like people (robotic, whispering and clipping ones left out)."""
-
 MIN_SPEAKERS = 24
 CLIPS_PER_SPEAKER = 60  # more clips -> more speakers, about 3 takes of each word each
 SHARD_CLIPS = 250  # clips synthesised per fresh worker process (see _render_shard)
 GENERATOR_VERSION = 1
-MARKER = ".complete"
 
 BACKGROUNDS = {  # file name -> (noise kind, RMS level)
     "white_noise.wav": ("white", 0.05),
@@ -67,18 +63,6 @@ BACKGROUNDS = {  # file name -> (noise kind, RMS level)
     "hiss.wav": ("hiss", 0.04),
 }
 NOISE_KINDS = tuple(kind for kind, _ in BACKGROUNDS.values())
-
-
-@dataclass(frozen=True)
-class Speaker:
-    """A synthetic speaker: fixed eSpeak settings and the split it belongs to."""
-
-    id: str  # 8 hex digits, as in the real corpus
-    voice: str  # "<accent>+<variant>"
-    pitch: int  # eSpeak base pitch 0-100
-    pitch_range: int  # eSpeak pitch range 0-100
-    rate: int  # words per minute
-    split: str  # "train", "valid" or "test"
 
 
 @dataclass(frozen=True)
@@ -96,44 +80,9 @@ class Clip:
         return f"{self.word}/{self.speaker.id}_nohash_{self.take}.wav"
 
 
-def default_data_dir() -> Path:
-    """``$SUPERB_DATA_DIR``, or ``~/.cache/superb/data``."""
-    return Path(os.environ.get("SUPERB_DATA_DIR") or Path.home() / ".cache" / "superb" / "data")
-
-
 def default_root(num_clips: int, seed: int) -> Path:
     """Cache directory of the corpus for ``num_clips`` and ``seed``."""
     return default_data_dir() / "synthetic" / f"speech_commands_v0.01-{num_clips}-s{seed}"
-
-
-def make_speakers(num_speakers: int, seed: int) -> list[Speaker]:
-    """``num_speakers`` distinct speakers; 1/6 validation, 1/6 test, the rest train."""
-    rng = np.random.default_rng([seed, 1])
-    combos = list(product(espeak.ENGLISH_VOICES, VARIANTS))
-    order = rng.permutation(len(combos))
-    num_held_out = max(1, round(num_speakers / 6))
-    split_of = ["valid"] * num_held_out + ["test"] * num_held_out
-    split_of += ["train"] * (num_speakers - len(split_of))
-    split_of = [split_of[i] for i in rng.permutation(num_speakers)]
-    ids: set[str] = set()
-    speakers = []
-    for i in range(num_speakers):
-        speaker_id = f"{int(rng.integers(2**32)):08x}"
-        while speaker_id in ids:
-            speaker_id = f"{int(rng.integers(2**32)):08x}"
-        ids.add(speaker_id)
-        accent, variant = combos[order[i % len(combos)]]
-        speakers.append(
-            Speaker(
-                id=speaker_id,
-                voice=f"{accent}+{variant}",
-                pitch=int(rng.integers(20, 81)),
-                pitch_range=int(rng.integers(30, 81)),
-                rate=int(rng.integers(140, 221)),
-                split=split_of[i],
-            )
-        )
-    return speakers
 
 
 def plan_clips(num_clips: int, seed: int) -> list[Clip]:
@@ -163,56 +112,6 @@ def plan_clips(num_clips: int, seed: int) -> list[Clip]:
     raise AssertionError("unreachable")
 
 
-def noise(kind: str, num_samples: int, rng: np.random.Generator) -> np.ndarray:
-    """Noise of one of :data:`NOISE_KINDS`, float64 of shape ``(num_samples,)``, RMS 1.
-
-    white; pink (1/f power) and brown (1/f^2) above 20 Hz; mains hum (50 or 60 Hz
-    harmonics plus a little hiss); rumble (100-800 Hz band, slowly pulsing);
-    hiss (2-6 kHz band).
-    """
-    white = rng.standard_normal(num_samples)
-    freqs = np.fft.rfftfreq(num_samples, 1 / SAMPLE_RATE)
-    if kind == "white":
-        x = white
-    elif kind in ("pink", "brown", "rumble", "hiss"):
-        if kind == "pink":
-            gain = 1 / np.sqrt(np.maximum(freqs, 20.0))
-        elif kind == "brown":
-            gain = 1 / np.maximum(freqs, 20.0)
-        elif kind == "rumble":
-            gain = ((freqs >= 100) & (freqs <= 800)).astype(float)
-        else:
-            gain = ((freqs >= 2000) & (freqs <= 6000)).astype(float)
-        gain[0] = 0.0
-        x = np.fft.irfft(np.fft.rfft(white) * gain, num_samples)
-        if kind == "rumble":
-            t = np.arange(num_samples) / SAMPLE_RATE
-            x *= 1 + 0.5 * np.sin(2 * np.pi * rng.uniform(0.5, 2.0) * t + rng.uniform(0, 2 * np.pi))
-    elif kind == "hum":
-        t = np.arange(num_samples) / SAMPLE_RATE
-        f0 = rng.choice([50.0, 60.0]) * rng.uniform(0.99, 1.01)
-        x = sum(
-            np.sin(2 * np.pi * f0 * h * t + rng.uniform(0, 2 * np.pi)) / h for h in range(1, 8)
-        ) + 0.05 * white
-    else:
-        raise ValueError(f"unknown noise kind {kind!r}")
-    return x / np.sqrt(np.mean(x**2))
-
-
-def resample(audio: np.ndarray, rate: int, new_rate: int) -> np.ndarray:
-    """Band-limited resampling by FFT (for short clips); returns ``(round(n * new_rate / rate),)``.
-
-    The clip is zero-padded before the transform so that its ends do not wrap around.
-    """
-    pad = 512
-    x = np.pad(audio.astype(np.float64), pad)
-    n_out = round(len(x) * new_rate / rate)
-    spectrum = np.fft.rfft(x)[: n_out // 2 + 1]
-    y = np.fft.irfft(spectrum, n_out) * (n_out / len(x))
-    pad_out = round(pad * new_rate / rate)
-    return y[pad_out : n_out - pad_out]
-
-
 def render_clip(clip: Clip, seed: int) -> np.ndarray:
     """The 1 s clip as int16 of shape ``(CLIP_SAMPLES,)`` at 16 kHz.
 
@@ -222,17 +121,7 @@ def render_clip(clip: Clip, seed: int) -> np.ndarray:
     clip is scaled down.
     """
     rng = np.random.default_rng([seed, 2, clip.index])
-    sp = clip.speaker
-    audio, rate = espeak.synthesize(
-        clip.word,
-        sp.voice,
-        pitch=int(np.clip(sp.pitch + rng.integers(-5, 6), 0, 100)),
-        pitch_range=sp.pitch_range,
-        rate=int(sp.rate * rng.uniform(0.92, 1.08)),
-        volume=50,
-        seed=clip.index,
-    )
-    word = _trim(resample(audio, rate, SAMPLE_RATE))[:CLIP_SAMPLES]
+    word = speak(clip.word, clip.speaker, rng, clip.index)[:CLIP_SAMPLES]
     word = word * np.minimum(1.0, np.arange(len(word))[::-1] / 160)  # 10 ms fade-out: may be cut at 1 s
     word *= 10 ** (rng.uniform(-18, -3) / 20) / np.max(np.abs(word))
     offset = int(rng.integers(0, CLIP_SAMPLES - len(word) + 1))
@@ -241,25 +130,7 @@ def render_clip(clip: Clip, seed: int) -> np.ndarray:
     snr_db = rng.uniform(5, 35)
     word_rms = np.sqrt(np.mean(word**2))
     out += noise(str(rng.choice(NOISE_KINDS)), CLIP_SAMPLES, rng) * word_rms * 10 ** (-snr_db / 20)
-    return _to_pcm16(out / max(1.0, np.max(np.abs(out)) / 0.99))  # no clipping
-
-
-def _trim(audio: np.ndarray, margin: int = 320) -> np.ndarray:
-    """Drop leading/trailing samples below 2 % of the peak, keeping ``margin`` samples."""
-    loud = np.flatnonzero(np.abs(audio) > 0.02 * np.max(np.abs(audio)))
-    return audio[max(0, loud[0] - margin) : loud[-1] + 1 + margin]
-
-
-def _to_pcm16(audio: np.ndarray) -> np.ndarray:
-    return np.clip(np.round(audio * 32767), -32768, 32767).astype("<i2")
-
-
-def _write_wav(path: Path, pcm: np.ndarray) -> None:
-    with wave.open(str(path), "wb") as f:
-        f.setnchannels(1)
-        f.setsampwidth(2)
-        f.setframerate(SAMPLE_RATE)
-        f.writeframes(pcm.tobytes())
+    return to_pcm16(out / max(1.0, np.max(np.abs(out)) / 0.99))  # no clipping
 
 
 def _render_shard(out_dir: str, clips: list[Clip], seed: int) -> int:
@@ -270,7 +141,7 @@ def _render_shard(out_dir: str, clips: list[Clip], seed: int) -> int:
     the bytes independent of the number of workers and of scheduling.
     """
     for clip in clips:
-        _write_wav(Path(out_dir) / clip.relpath, render_clip(clip, seed))
+        write_wav(Path(out_dir) / clip.relpath, render_clip(clip, seed))
     return len(clips)
 
 
@@ -278,18 +149,14 @@ def _write_backgrounds(noise_dir: Path, seed: int) -> None:
     noise_dir.mkdir()
     for i, (name, (kind, level)) in enumerate(BACKGROUNDS.items()):
         rng = np.random.default_rng([seed, 3, i])
-        _write_wav(noise_dir / name, _to_pcm16(level * noise(kind, BACKGROUND_SECONDS * SAMPLE_RATE, rng)))
+        write_wav(noise_dir / name, to_pcm16(level * noise(kind, BACKGROUND_SECONDS * SAMPLE_RATE, rng)))
 
 
 def _write_text_files(root: Path, clips: list[Clip], num_clips: int, seed: int) -> None:
     for split, list_name in (("valid", "validation_list.txt"), ("test", "testing_list.txt")):
         lines = sorted(c.relpath for c in clips if c.speaker.split == split)
         (root / list_name).write_text("".join(f"{line}\n" for line in lines))
-    speakers = sorted({c.speaker for c in clips}, key=lambda s: s.id)
-    table = "\n".join(
-        f"  {s.id}  {s.split:5s}  {s.voice:22s}  pitch {s.pitch:2d}  range {s.pitch_range:2d}  rate {s.rate}"
-        for s in speakers
-    )
+    table = speaker_table(list({c.speaker for c in clips}))
     (root / "README.synthetic.txt").write_text(
         f"""SYNTHETIC speech, not recordings: a stand-in for Speech Commands v0.01.
 
@@ -316,37 +183,14 @@ Speakers (id, split, voice, eSpeak pitch, pitch range, rate in words/min):
 
 def _generate(out: Path, num_clips: int, seed: int, progress: bool, workers: int) -> None:
     """Write the whole corpus into the (new, empty) directory ``out``."""
-    from tqdm import tqdm
-
     clips = plan_clips(num_clips, seed)
     for word in WORDS:
         (out / word).mkdir()
     _write_backgrounds(out / "_background_noise_", seed)
     _write_text_files(out, clips, num_clips, seed)
     shards = [clips[i : i + SHARD_CLIPS] for i in range(0, len(clips), SHARD_CLIPS)]
-    context = multiprocessing.get_context("spawn")
-    with (
-        tqdm(total=num_clips, disable=not progress, desc="synthesising speech commands", unit="clip") as bar,
-        ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=1) as pool,
-    ):
-        futures = [pool.submit(_render_shard, str(out), shard, seed) for shard in shards]
-        for future in as_completed(futures):
-            bar.update(future.result())
-
-
-def _describe(params: dict) -> str:
-    return " ".join(f"{key}={value}" for key, value in params.items())
-
-
-def _remove_stale_partials(root: Path) -> None:
-    """Delete leftovers of killed generations (their process no longer exists)."""
-    for partial in root.parent.glob(f".{root.name}.partial-*"):
-        try:
-            os.kill(int(partial.name.rsplit("-", 1)[1]), 0)
-        except ProcessLookupError:
-            shutil.rmtree(partial, ignore_errors=True)
-        except (ValueError, PermissionError):
-            pass
+    render_in_fresh_processes(_render_shard, out, shards, seed, workers=workers, progress=progress,
+                              desc="synthesising speech commands", unit="clip")
 
 
 def ensure_synthetic_speech_commands(
@@ -374,36 +218,10 @@ def ensure_synthetic_speech_commands(
     """
     root = Path(root) if root is not None else default_root(num_clips, seed)
     marker = {"generator_version": GENERATOR_VERSION, "num_clips": num_clips, "seed": seed}
-    if (root / MARKER).is_file():
-        made = json.loads((root / MARKER).read_text())
-        if made != marker:
-            raise CorpusError(
-                f"{root} holds a synthetic corpus made with {_describe(made)}, not "
-                f"{_describe(marker)}; delete it or choose another directory"
-            )
-        return root
-    if root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise CorpusError(
-            f"{root} exists but is not a complete synthetic corpus (no {MARKER} marker); "
-            "delete it or choose another directory"
-        )
-    plan_clips(num_clips, seed)  # validate arguments before any work
-    root.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_partials(root)
-    partial = root.parent / f".{root.name}.partial-{os.getpid()}"
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir()
-    try:
-        _generate(partial, num_clips, seed, progress, workers or min(2, os.cpu_count() or 1))
-        (partial / MARKER).write_text(json.dumps(marker) + "\n")
-        try:
-            os.rename(partial, root)
-        except OSError:
-            if not (root / MARKER).is_file():  # not a concurrent generation that won
-                raise
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
-    return root
+    return ensure_generated(
+        root, marker, lambda out: _generate(out, num_clips, seed, progress, workers or default_workers()),
+        validate=lambda: plan_clips(num_clips, seed),
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

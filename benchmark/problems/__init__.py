@@ -17,6 +17,10 @@ from benchmark.registry import Entry, Registry
 PROBLEMS = Registry("problem", {
     "utterance_classification": Entry("benchmark.problems.utterance_classification:score",
                                       "one label per utterance; cross-entropy"),
+    "ctc_transcription": Entry("benchmark.problems.ctc_transcription:score",
+                               "a phone or character sequence per utterance; CTC, greedy decoding"),
+    "query_by_example": Entry("benchmark.problems.query_by_example:score",
+                              "spoken queries searched in a spoken collection; DTW per layer, no training"),
 })
 
 

@@ -1,0 +1,266 @@
+"""Generate a synthetic corpus in the real QUESST 2014 layout.
+
+Queries are single words or adjective + noun phrases from :mod:`.sentences`, each
+spoken alone by a query voice; the search collection holds sentences spoken by
+other voices, and each query is planted in one to three of them. The ground truth
+is then read off the transcripts: a document contains a query when the query's
+words appear in it in a row (planted or by chance). The tree::
+
+    <root>/Audio/quesst14_<nnnnn>.wav                 documents
+    <root>/dev_queries/quesst14_dev_<nnnn>.wav       dev queries
+    <root>/eval_queries/quesst14_eval_<nnnn>.wav     eval queries
+    <root>/scoring/language_key_{utterances,dev,eval}.lst   "<path> nnenglish" lines
+    <root>/scoring/groundtruth_quesst14_{dev,eval}/quesst14_{dev,eval}.rttm, .tlist.xml,
+                  quesst14.ecf.xml
+    <root>/README.synthetic.txt                      how it was made, queries, speakers
+
+Voices are speaker-disjoint: 1/6 speak the dev queries, 1/6 the eval queries, the
+rest the documents. Audio is 16 kHz mono 16-bit WAV with quiet noise (25..45 dB SNR).
+The RTTM lines carry no times (``<NA>``): only which document holds which query is
+known. Output is byte-identical for the same sizes and ``seed``.
+
+Run ``python -m benchmark.corpora.synthetic_quesst14 --out DIR`` or call
+:func:`ensure_synthetic_quesst14`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from benchmark.corpora import sentences
+from benchmark.corpora.synthesis import (
+    SAMPLE_RATE,
+    Speaker,
+    default_data_dir,
+    default_workers,
+    ensure_generated,
+    make_speakers,
+    noise,
+    render_in_fresh_processes,
+    speak,
+    speaker_table,
+    to_pcm16,
+    write_wav,
+)
+from benchmark.errors import UserError
+
+SPEAKER_STREAM = 21
+NUM_SPEAKERS = 24
+QUERY_SETS = {"valid": "dev", "test": "eval"}  # speaker split -> query set
+PHRASE_SHARE = 0.4  # queries that are adjective + noun; the rest are single nouns of 5+ letters
+MAX_PLANTED = 3
+MAX_WORDS = 16
+SHARD_RECORDINGS = 100
+NOISE_KINDS = ("white", "pink", "brown", "hum")
+GENERATOR_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A query or a document to render; ``index`` seeds its randomness."""
+
+    index: int
+    relpath: str  # "Audio/quesst14_00001.wav", "dev_queries/quesst14_dev_0001.wav"
+    speaker: Speaker
+    words: tuple[str, ...]
+
+    @property
+    def uid(self) -> str:
+        return Path(self.relpath).stem
+
+
+@dataclass(frozen=True)
+class Plan:
+    queries: dict[str, list[Recording]]  # "dev" / "eval" -> queries
+    documents: list[Recording]
+    truth: dict[str, list[str]]  # query uid -> uids of the documents that contain it
+
+
+def default_root(num_queries: int, num_documents: int, seed: int) -> Path:
+    return default_data_dir() / "synthetic" / f"quesst14-{num_queries}q-{num_documents}d-s{seed}"
+
+
+def _terms(rng: np.random.Generator, count: int) -> list[tuple[str, ...]]:
+    """``count`` distinct query terms: long single nouns and adjective + noun phrases."""
+    nouns = [n for n in sentences.NOUNS if len(n) >= 5]
+    terms: list[tuple[str, ...]] = []
+    while len(terms) < count:
+        noun = nouns[int(rng.integers(len(nouns)))]
+        if rng.random() < PHRASE_SHARE:
+            term = (sentences.ADJECTIVES[int(rng.integers(len(sentences.ADJECTIVES)))], noun)
+        else:
+            term = (noun,)
+        if term not in terms and not any(noun in t for t in terms):  # one query per noun
+            terms.append(term)
+    return terms
+
+
+def _contains(words: tuple[str, ...], term: tuple[str, ...]) -> bool:
+    return any(words[i:i + len(term)] == term for i in range(len(words) - len(term) + 1))
+
+
+def plan(num_queries: int, num_documents: int, seed: int) -> Plan:
+    """What to render: ``num_queries`` per query set, ``num_documents`` documents, and the truth."""
+    if num_queries < 1 or num_documents < 2 * MAX_PLANTED * num_queries:
+        raise UserError(f"need at least 1 query per set and {2 * MAX_PLANTED} documents per query, got "
+                        f"num_queries={num_queries}, num_documents={num_documents}")
+    speakers = make_speakers(NUM_SPEAKERS, seed, stream=SPEAKER_STREAM)
+    voices = {split: [s for s in speakers if s.split == split] for split in ("train", "valid", "test")}
+    rng = np.random.default_rng([seed, SPEAKER_STREAM, 1])
+    terms = _terms(rng, 2 * num_queries)
+    queries: dict[str, list[Recording]] = {}
+    index = 0
+    for k, (split, name) in enumerate(QUERY_SETS.items()):
+        queries[name] = []
+        for i, term in enumerate(terms[k * num_queries:(k + 1) * num_queries]):
+            speaker = voices[split][i % len(voices[split])]
+            queries[name].append(Recording(index, f"{name}_queries/quesst14_{name}_{i + 1:04d}.wav", speaker, term))
+            index += 1
+    texts = [tuple(sentences.sentence_with(rng, list(term), MAX_WORDS))
+             for term in terms for _ in range(int(rng.integers(1, MAX_PLANTED + 1)))]
+    texts += [tuple(sentences.sentence(rng, MAX_WORDS)) for _ in range(num_documents - len(texts))]
+    order = rng.permutation(len(texts))
+    documents = [Recording(index + i, f"Audio/quesst14_{i + 1:05d}.wav", voices["train"][i % len(voices["train"])],
+                           texts[j]) for i, j in enumerate(order)]
+    truth = {q.uid: [d.uid for d in documents if _contains(d.words, q.words)]
+             for qs in queries.values() for q in qs}
+    return Plan(queries, documents, truth)
+
+
+def render_recording(recording: Recording, seed: int) -> np.ndarray:
+    """The query or document as int16 of shape ``(samples,)`` at 16 kHz."""
+    rng = np.random.default_rng([seed, SPEAKER_STREAM, 2, recording.index])
+    speech = speak(" ".join(recording.words), recording.speaker, rng, recording.index)
+    speech *= 10 ** (rng.uniform(-20, -3) / 20) / np.max(np.abs(speech))
+    pads = (rng.uniform(0.1, 0.3, size=2) * SAMPLE_RATE).astype(int)
+    out = np.concatenate([np.zeros(pads[0]), speech, np.zeros(pads[1])])
+    rms = np.sqrt(np.mean(speech**2))
+    out += noise(str(rng.choice(NOISE_KINDS)), len(out), rng) * rms * 10 ** (-rng.uniform(25, 45) / 20)
+    return to_pcm16(out / max(1.0, np.max(np.abs(out)) / 0.99))
+
+
+def _render_shard(out_dir: str, recordings: list[Recording], seed: int) -> int:
+    """Render and write ``recordings`` in order (in a fresh process; see :mod:`.synthesis`)."""
+    for recording in recordings:
+        write_wav(Path(out_dir) / recording.relpath, render_recording(recording, seed))
+    return len(recordings)
+
+
+def _write_scoring(root: Path, layout: Plan) -> None:
+    scoring = root / "scoring"
+    scoring.mkdir()
+    lists = {"utterances": layout.documents, **layout.queries}
+    for name, recordings in lists.items():
+        (scoring / f"language_key_{name}.lst").write_text(
+            "".join(f"quesst14Database/{r.relpath} nnenglish\n" for r in recordings))
+    ecf = "".join(f'<excerpt audio_filename="{d.uid}" channel="1" tbeg="0.000" dur="0.000" source_type="splitcts"/>\n'
+                  for d in layout.documents)
+    for name, recordings in layout.queries.items():
+        truth_dir = scoring / f"groundtruth_quesst14_{name}"
+        truth_dir.mkdir()
+        (truth_dir / "quesst14.ecf.xml").write_text(
+            f'<ecf source_signal_duration="0.000" language="multiple" version="synthetic">\n{ecf}</ecf>\n')
+        (truth_dir / f"quesst14_{name}.tlist.xml").write_text(
+            '<termlist ecf_filename="quesst14.ecf.xml" version="synthetic" language="multiple" encoding="UTF-8">\n'
+            + "".join(f'<term termid="{q.uid}"><termtext>{" ".join(q.words)}</termtext></term>\n' for q in recordings)
+            + "</termlist>\n")
+        (truth_dir / f"quesst14_{name}.rttm").write_text("".join(
+            f"LEXEME {doc} 1 <NA> <NA> {q.uid} lex <NA> <NA>\n" for q in recordings for doc in layout.truth[q.uid]))
+
+
+def _write_readme(root: Path, layout: Plan, num_queries: int, num_documents: int, seed: int) -> None:
+    queries = "\n".join(f"  {q.uid}  {' '.join(q.words):24s} in {len(layout.truth[q.uid])} document(s)"
+                        for qs in layout.queries.values() for q in qs)
+    speakers = list({r.speaker for r in layout.documents} | {q.speaker for qs in layout.queries.values() for q in qs})
+    (root / "README.synthetic.txt").write_text(
+        f"""SYNTHETIC speech, not recordings: a stand-in for QUESST 2014 (English part).
+
+Made by benchmark.corpora.synthetic_quesst14 (generator version {GENERATOR_VERSION}) with
+num_queries={num_queries} per query set, num_documents={num_documents}, seed={seed}.
+Same layout as quesst14Database (Audio/, dev_queries/, eval_queries/, scoring/), so the
+same loader reads both; every file is listed as nnenglish.
+
+Queries: single nouns or adjective + noun phrases, each spoken alone. Documents:
+sentences from benchmark.corpora.sentences; every query is planted in 1 to {MAX_PLANTED}
+documents, and a document counts as containing a query when the query's words appear
+in it in a row. The RTTM files carry no times. Audio: eSpeak NG (espeakng-loader
+package), 16 kHz, 0.1-0.3 s of silence on both sides, peak -20..-3 dBFS, white, pink,
+brown or hum noise at 25..45 dB SNR. Speakers: split "valid" speaks the dev queries,
+"test" the eval queries, "train" the documents.
+
+No recorded speech is included; the tools used are eSpeak NG (GPL-3.0-or-later) and numpy.
+
+Queries (id, text, documents that contain it):
+{queries}
+
+Speakers (id, split, voice, eSpeak pitch, pitch range, rate in words/min):
+{speaker_table(speakers)}
+"""
+    )
+
+
+def _generate(out: Path, num_queries: int, num_documents: int, seed: int, progress: bool, workers: int) -> None:
+    layout = plan(num_queries, num_documents, seed)
+    for folder in ("Audio", *(f"{name}_queries" for name in QUERY_SETS.values())):
+        (out / folder).mkdir()
+    _write_scoring(out, layout)
+    _write_readme(out, layout, num_queries, num_documents, seed)
+    recordings = [q for qs in layout.queries.values() for q in qs] + layout.documents
+    shards = [recordings[i:i + SHARD_RECORDINGS] for i in range(0, len(recordings), SHARD_RECORDINGS)]
+    render_in_fresh_processes(_render_shard, out, shards, seed, workers=workers, progress=progress,
+                              desc="synthesising quesst14", unit="file")
+
+
+def ensure_synthetic_quesst14(
+    root: Path | None = None,
+    *,
+    num_queries: int = 30,
+    num_documents: int = 300,
+    seed: int = 0,
+    progress: bool = True,
+    workers: int | None = None,
+) -> Path:
+    """Return the root of the synthetic corpus, generating it on first use.
+
+    Args:
+        root: where the corpus lives; default :func:`default_root` (under
+            ``$SUPERB_DATA_DIR``, default ``~/.cache/superb/data``).
+        num_queries: queries in each of the dev and eval sets.
+        num_documents: documents in the collection (at least 6 per query).
+        seed: selects speakers, queries, sentences, levels, noise; same seed, same bytes.
+        progress: show a progress bar.
+        workers: worker processes (default: min(2, CPU count)).
+    """
+    root = Path(root) if root is not None else default_root(num_queries, num_documents, seed)
+    marker = {"generator_version": GENERATOR_VERSION, "num_queries": num_queries,
+              "num_documents": num_documents, "seed": seed}
+    return ensure_generated(
+        root, marker,
+        lambda out: _generate(out, num_queries, num_documents, seed, progress, workers or default_workers()),
+        validate=lambda: plan(num_queries, num_documents, seed),
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmark.corpora.synthetic_quesst14",
+                                     description="Generate a synthetic corpus in the QUESST 2014 layout.")
+    parser.add_argument("--out", type=Path, help="output directory (default: the cache directory)")
+    parser.add_argument("--num-queries", type=int, default=30, help="queries per query set (default 30)")
+    parser.add_argument("--num-documents", type=int, default=300, help="documents (default 300)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default min(2, CPUs))")
+    args = parser.parse_args(argv)
+    try:
+        root = ensure_synthetic_quesst14(args.out, num_queries=args.num_queries, num_documents=args.num_documents,
+                                         seed=args.seed, workers=args.workers)
+    except UserError as err:
+        parser.exit(1, f"error: {err}\n")
+    print(root)
+
+
+if __name__ == "__main__":
+    main()
