@@ -88,6 +88,7 @@ def floor_rows(root: Path, steps: int, batch: int) -> dict[str, float]:
             loss.backward()
             opt.step()
         rows[name] = time.perf_counter() - start
+        print(f"  floor: {name}: {rows[name]:.1f} s", flush=True)
     return rows
 
 
@@ -108,7 +109,10 @@ def main() -> None:
         runs = {"cold (empty cache)": base + ["--out", f"{tmp}/cold"],
                 "warm (cache filled)": base + ["--out", f"{tmp}/warm"],
                 "frame path, warm (--no-pooled)": base + ["--out", f"{tmp}/frames", "--no-pooled"]}
-        measured = {name: timed_process(cmd, env) for name, cmd in runs.items()}
+        measured = {}
+        for name, cmd in runs.items():
+            measured[name] = timed_process(cmd, env)
+            print(f"  {name}: {measured[name][0]:.1f} s", flush=True)
         import json
 
         accuracy = {name: json.loads(next(Path(f"{tmp}/{d}").rglob("result.json")).read_text())
