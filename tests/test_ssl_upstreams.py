@@ -8,20 +8,11 @@ import torchaudio.pipelines
 
 from benchmark.check import check_upstream, failed_checks
 from benchmark.errors import UserError
-from tiny_upstreams import save_tiny_ssl, single_thread, tiny_ssl_model, tiny_ssl_params  # noqa: F401
+from tiny_upstreams import encode, save_tiny_ssl, single_thread, tiny_ssl_model, tiny_ssl_params  # noqa: F401
 from upstreams import build_upstream
 from upstreams.torchaudio_ssl import BUNDLES
 
 SAMPLES = [1, 399, 400, 1_600, 16_000, 16_079, 16_080, 48_000]
-
-
-def encode(upstream, clips):
-    lengths = torch.tensor([len(c) for c in clips])
-    batch = torch.zeros(len(clips), int(lengths.max()))
-    for i, clip in enumerate(clips):
-        batch[i, :len(clip)] = clip
-    with torch.inference_mode():
-        return upstream(batch, lengths)
 
 
 @pytest.fixture

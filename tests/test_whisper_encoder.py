@@ -10,22 +10,13 @@ import torch
 from benchmark.check import check_upstream, failed_checks, format_report
 from benchmark.errors import UserError
 from conftest import superb
-from tiny_upstreams import WHISPER_DIMS, save_tiny_whisper, single_thread  # noqa: F401 (autouse)
+from tiny_upstreams import WHISPER_DIMS, encode, save_tiny_whisper, single_thread  # noqa: F401 (autouse)
 from upstreams import build_upstream
 
 
 @pytest.fixture(scope="module")
 def ckpt(tmp_path_factory):
     return save_tiny_whisper(tmp_path_factory.mktemp("whisper") / "tiny_random.pt")
-
-
-def encode(upstream, clips):
-    lengths = torch.tensor([len(c) for c in clips])
-    batch = torch.zeros(len(clips), int(lengths.max()))
-    for i, clip in enumerate(clips):
-        batch[i, :len(clip)] = clip
-    with torch.inference_mode():
-        return upstream(batch, lengths)
 
 
 def test_layers_shapes_and_exact_frame_counts(ckpt):

@@ -30,6 +30,16 @@ def single_thread():
         os.environ["OMP_NUM_THREADS"] = env
 
 
+def encode(upstream, clips):
+    """Run ``upstream`` on 1-D clips zero-padded into one batch (``UpstreamOutput``)."""
+    lengths = torch.tensor([len(c) for c in clips])
+    batch = torch.zeros(len(clips), int(lengths.max()))
+    for i, clip in enumerate(clips):
+        batch[i, :len(clip)] = clip
+    with torch.inference_mode():
+        return upstream(batch, lengths)
+
+
 WHISPER_DIMS = dict(n_mels=80, n_audio_ctx=1500, n_audio_state=32, n_audio_head=2, n_audio_layer=2,
                     n_vocab=64, n_text_ctx=8, n_text_state=8, n_text_head=1, n_text_layer=1)
 
