@@ -144,7 +144,6 @@ def length_batches(lengths: list[int]) -> list[list[int]]:
 class ExtractionStats:
     seconds: float = 0.0
     utterances: int = 0
-    audio_seconds: float = 0.0
     audio: AudioReport = field(default_factory=AudioReport)
 
 
@@ -162,7 +161,6 @@ def extract(upstream: Upstream, cache: FeatureCache, items: list[tuple[str, Utte
         chunk = items[first:first + CHUNK_UTTERANCES]
         wavs = [load_audio(u.path, start=u.start, end=u.end, strict=strict_audio, report=stats.audio)
                 for _, u in chunk]
-        stats.audio_seconds += sum(len(w) for w in wavs) / 16_000
         for i, feats in zip(range(len(chunk)), run_upstream(upstream, wavs)):
             pending.append((chunk[i][0], feats))
             pending_bytes += feats.numel() * 2
