@@ -27,6 +27,7 @@ import io
 import json
 import os
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,24 +55,51 @@ def utterance_key(file_hash: str, start: int, end: int | None) -> str:
     return f"{file_hash}:{start}:{'' if end is None else end}"
 
 
-def _file_checksum(path: Path) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 22):
-            digest.update(chunk)
+def _write_npy(path: Path, parts: list[np.ndarray], dtype: type) -> str:
+    """Save the row-wise concatenation of ``parts`` as one ``.npy`` file, fsync it, and
+    return the checksum of the bytes written.
+
+    The parts are written one after the other (never concatenated in memory).
+    """
+    parts = [np.ascontiguousarray(part, dtype=dtype) for part in parts]
+    shape = (sum(len(part) for part in parts), *parts[0].shape[1:])
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+                                                  "fortran_order": False, "shape": shape})
+    digest = hashlib.blake2b(header.getvalue(), digest_size=16)
+    with open(path, "wb") as f:
+        f.write(header.getvalue())
+        for part in parts:
+            data = memoryview(part).cast("B")
+            digest.update(data)
+            f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
     return digest.hexdigest()
 
 
-def _write_npy(path: Path, array: np.ndarray) -> str:
-    """Save ``array`` as ``.npy``, fsync it, and return the checksum of the bytes written."""
-    buffer = io.BytesIO()
-    np.save(buffer, array)
-    data = buffer.getbuffer()
-    with open(path, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+def _read_npy(path: Path, checksum: str | None) -> np.ndarray | None:
+    """Read a ``.npy`` file in one pass into memory; ``None`` if its bytes do not match ``checksum``.
+
+    Raises:
+        OSError, ValueError: unreadable file or not a C-order ``.npy`` array.
+    """
+    with open(path, "rb") as f:
+        data = np.empty(os.fstat(f.fileno()).st_size, dtype=np.uint8)
+        view, filled = memoryview(data), 0
+        while filled < len(data) and (count := f.readinto(view[filled:])):
+            filled += count
+    if hashlib.blake2b(data, digest_size=16).hexdigest() != checksum:
+        return None
+    header = io.BytesIO(data[:1 << 16].tobytes())
+    version = np.lib.format.read_magic(header)
+    read_header = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    if version not in read_header:
+        raise ValueError(f"unsupported .npy version {version}")
+    shape, fortran_order, dtype = read_header[version](header)
+    if fortran_order:
+        raise ValueError("Fortran-order array")
+    return data[header.tell():].view(dtype).reshape(shape)
 
 
 @dataclass(frozen=True)
@@ -145,40 +173,41 @@ class FeatureCache:
         shutil.rmtree(shard, ignore_errors=True)
 
     def read(self, shard: Path, name: str) -> np.ndarray | None:
-        """Load ``pooled.npy`` or ``frames.npy`` (memory-mapped) after checking its checksum.
+        """Load ``pooled.npy`` or ``frames.npy`` into memory, checking its checksum on the way.
 
         Returns ``None`` (and removes the shard) when the file is corrupted.
         """
         meta = self._meta(shard)
         path = shard / name
-        if meta is None or not path.exists() or _file_checksum(path) != meta["checksums"].get(name):
-            self._discard(shard, f"{name} does not match its checksum")
-            return None
         try:
-            return np.load(path, mmap_mode="r")
+            array = _read_npy(path, meta["checksums"].get(name)) if meta is not None else None
         except (OSError, ValueError):
-            self._discard(shard, f"{name} is unreadable")
-            return None
+            array = None
+        if array is None:
+            self._discard(shard, f"{name} is missing, unreadable or does not match its checksum")
+        return array
 
-    def write_shard(self, keys: list[str], counts: list[int], pooled: np.ndarray,
-                    frames: np.ndarray | None) -> Path:
+    def write_shard(self, keys: list[str], counts: list[int], pooled: list[np.ndarray],
+                    frames: list[np.ndarray] | None) -> Path:
         """Store one shard atomically.
 
         Args:
             keys: one cache key per utterance.
             counts: valid frames per utterance.
-            pooled: ``(utterances, layers, dim)`` float32 per-layer means over valid frames.
-            frames: ``(sum(counts), layers, dim)`` float16, the utterances' frames back to
-                back, or ``None`` to store only the means.
+            pooled: per utterance, ``(layers, dim)`` per-layer means over its valid frames
+                (stored as float32).
+            frames: per utterance, ``(frames, layers, dim)`` (stored back to back as
+                float16), or ``None`` to store only the means.
         """
         tmp = self.dir / f".tmp-{uuid.uuid4().hex}"
         try:
             tmp.mkdir(parents=True)
-            checksums = {"pooled.npy": _write_npy(tmp / "pooled.npy", np.asarray(pooled, dtype=np.float32))}
+            checksums = {"pooled.npy": _write_npy(tmp / "pooled.npy", [p[None] for p in pooled], np.float32)}
             if frames is not None:
-                checksums["frames.npy"] = _write_npy(tmp / "frames.npy", np.asarray(frames, dtype=np.float16))
-            meta = {"format": CACHE_FORMAT, "keys": keys, "frames": [int(c) for c in counts],
-                    "num_layers": int(pooled.shape[1]), "dim": int(pooled.shape[2]), "checksums": checksums}
+                checksums["frames.npy"] = _write_npy(tmp / "frames.npy", frames, np.float16)
+            meta = {"format": CACHE_FORMAT, "keys": keys,
+                    "frames": [int(c) for c in counts],
+                    "num_layers": int(pooled[0].shape[0]), "dim": int(pooled[0].shape[1]), "checksums": checksums}
             with open(tmp / "meta.json", "w") as f:
                 f.write(json.dumps(meta))
                 f.flush()
@@ -195,6 +224,59 @@ class FeatureCache:
             shutil.rmtree(tmp, ignore_errors=True)
             raise UserError(f"{self.dir}: cannot write the feature cache ({err.strerror}); free disk space or "
                             f"choose another --cache-dir, then rerun the same command (finished shards are kept)") from None
+
+
+class FileHashes:
+    """Content hashes of audio files, remembered by each file's stat so that an
+    unchanged file is not read again (as git's index does).
+
+    A file is re-read and re-hashed when its size, modification time, change time or
+    inode differ from those remembered. Hashes of files changed in the last
+    :data:`RACY_SECONDS` are not remembered: a second write within the filesystem's
+    timestamp granularity could otherwise go unnoticed. Kept in
+    ``<cache root>/v1/file-hashes.json``; losing it only costs re-reading the audio.
+
+    Args:
+        root: the cache root, or ``None`` to remember nothing.
+    """
+
+    RACY_SECONDS = 2
+
+    def __init__(self, root: Path | None):
+        self.path = Path(root) / f"v{CACHE_FORMAT}" / "file-hashes.json" if root is not None else None
+        self.known: dict[str, list] = {}
+        self.changed = False
+        if self.path is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self.known = dict(json.loads(self.path.read_text()))
+
+    def hash(self, path: str | Path) -> str:
+        """The :func:`content_hash` of the file at ``path`` (raises ``OSError`` if unreadable)."""
+        name = os.path.abspath(path)
+        st = os.stat(name)
+        signature = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        entry = self.known.get(name)
+        if entry is not None and entry[:4] == signature:
+            return entry[4]
+        with open(name, "rb") as f:
+            digest = content_hash(f.read())
+        if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > self.RACY_SECONDS * 10**9:
+            self.known[name] = [*signature, digest]
+            self.changed = True
+        return digest
+
+    def save(self) -> None:
+        """Write what was learnt (best effort: a failure only costs re-reading next time)."""
+        if self.path is None or not self.changed:
+            return
+        tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(self.known))
+            os.replace(tmp, self.path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+        self.changed = False
 
 
 @dataclass(frozen=True)
@@ -215,7 +297,7 @@ def directory_size(path: Path) -> int:
 def cache_entries(root: Path) -> list[CacheEntry]:
     """Every upstream with cached features under ``root``."""
     entries = []
-    for upstream_dir in sorted((Path(root) / f"v{CACHE_FORMAT}").glob("*")):
+    for upstream_dir in sorted(p for p in (Path(root) / f"v{CACHE_FORMAT}").glob("*") if p.is_dir()):
         cache = FeatureCache(root, upstream_dir.name)
         shards = cache.shards()
         count = sum(len((cache._meta(s) or {}).get("keys", [])) for s in shards)

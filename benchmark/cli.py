@@ -147,7 +147,7 @@ def cmd_leaderboard(args) -> None:
 def cmd_cache(args) -> None:
     import shutil
 
-    from benchmark.cache import cache_entries, default_cache_dir, human_bytes
+    from benchmark.cache import FileHashes, cache_entries, default_cache_dir, human_bytes
 
     root = args.cache_dir or default_cache_dir()
     entries = cache_entries(root)
@@ -161,6 +161,8 @@ def cmd_cache(args) -> None:
     else:
         for e in entries:
             shutil.rmtree(e.path)
+        if not args.upstream_id:  # the remembered audio-file hashes go too
+            FileHashes(root).path.unlink(missing_ok=True)
         print(f"removed {len(entries)} upstream caches ({human_bytes(sum(e.bytes for e in entries))}) from {root}")
 
 

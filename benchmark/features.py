@@ -19,7 +19,7 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from benchmark.audio import AudioReport, load_audio
-from benchmark.cache import FeatureCache, Location, content_hash, utterance_key
+from benchmark.cache import FeatureCache, FileHashes, Location, utterance_key
 from benchmark.corpora.base import Utterance
 from benchmark.errors import UserError
 from upstreams.base import Upstream, UpstreamOutput
@@ -37,14 +37,16 @@ BATCH_SAMPLES = 16_000 * 160
 MAX_BATCH = 64
 
 
-def hash_utterances(utterances: list[Utterance], progress: bool = True) -> list[str]:
-    """Cache keys of ``utterances``; each distinct file is read and hashed once."""
+def hash_utterances(utterances: list[Utterance], progress: bool = True,
+                    hashes: FileHashes | None = None) -> list[str]:
+    """Cache keys of ``utterances``; each distinct file is hashed once (or its hash taken from ``hashes``)."""
+    hashes = hashes or FileHashes(None)
     file_hashes: dict[Path, str] = {}
     keys = []
     for utt in tqdm(utterances, desc="hashing audio", unit="utt", disable=not progress, leave=False):
         if utt.path not in file_hashes:
             try:
-                file_hashes[utt.path] = content_hash(Path(utt.path).read_bytes())
+                file_hashes[utt.path] = hashes.hash(utt.path)
             except OSError as err:
                 raise UserError(f"{utt.path}: cannot be read ({err.strerror}); "
                                 f"restore the file or remove it from the corpus") from None
@@ -155,42 +157,41 @@ def extract(upstream: Upstream, cache: FeatureCache, items: list[tuple[str, Utte
     start = time.perf_counter()
     bar = tqdm(total=len(items), desc=f"extracting {upstream.name}", unit="utt", disable=not progress)
     upstream.eval()
-    pending: list[tuple[str, Tensor]] = []
+    pending: list[tuple[str, int, np.ndarray, np.ndarray | None]] = []  # key, frames, means, float16 frames
     pending_bytes = 0
     for first in range(0, len(items), CHUNK_UTTERANCES):
         chunk = items[first:first + CHUNK_UTTERANCES]
         wavs = [load_audio(u.path, start=u.start, end=u.end, strict=strict_audio, report=stats.audio)
                 for _, u in chunk]
-        for i, feats in zip(range(len(chunk)), run_upstream(upstream, wavs)):
-            pending.append((chunk[i][0], feats))
+        for (key, _), feats in zip(chunk, run_upstream(upstream, wavs)):
+            pending.append((key, len(feats), feats.mean(dim=0).numpy(),
+                            feats.half().numpy() if cache_frames else None))
             pending_bytes += feats.numel() * 2
         bar.update(len(chunk))
         if pending_bytes >= SHARD_BYTES or first + CHUNK_UTTERANCES >= len(items):
-            _write_pending(cache, pending, cache_frames)
+            keys, counts, pooled, frames = zip(*pending)
+            cache.write_shard(list(keys), list(counts), list(pooled), list(frames) if cache_frames else None)
             stats.utterances += len(pending)
             pending, pending_bytes = [], 0
     bar.close()
     stats.seconds += time.perf_counter() - start
 
 
-def _write_pending(cache: FeatureCache, pending: list[tuple[str, Tensor]], cache_frames: bool) -> None:
-    pooled = torch.stack([f.mean(dim=0) for _, f in pending]).numpy()
-    frames = torch.cat([f for _, f in pending]).half().numpy() if cache_frames else None
-    cache.write_shard([k for k, _ in pending], [len(f) for _, f in pending], pooled, frames)
-
-
 class FrameStore:
-    """All frames of a split in one tensor; batches are index gathers.
+    """Frames of many utterances in one tensor; batches are index gathers.
 
     Args:
-        flat: ``(total_frames, layers, dim)`` float16, utterances back to back.
-        lengths: ``(utterances,)`` valid frames of each.
+        flat: ``(total_frames, layers, dim)`` float16, utterances back to back (the
+            splits of a run share one such tensor).
+        lengths: ``(utterances,)`` valid frames of each utterance of the split.
+        offsets: ``(utterances,)`` first row of each in ``flat`` (default: the
+            utterances lie in order from row 0).
     """
 
-    def __init__(self, flat: Tensor, lengths: Tensor):
+    def __init__(self, flat: Tensor, lengths: Tensor, offsets: Tensor | None = None):
         self.flat = flat
         self.lengths = lengths
-        self.offsets = torch.cumsum(lengths, 0) - lengths
+        self.offsets = torch.cumsum(lengths, 0) - lengths if offsets is None else offsets
 
     def batch(self, index: Tensor) -> tuple[Tensor, Tensor]:
         """Padded ``(batch, frames, layers, dim)`` float32 (zeros after each clip) and ``(batch,)`` lengths."""
@@ -198,8 +199,10 @@ class FrameStore:
         steps = torch.arange(int(lengths.max()))
         valid = steps[None, :] < lengths[:, None]
         rows = torch.where(valid, self.offsets[index, None] + steps[None, :], self.offsets[index, None])
-        x = self.flat[rows].float()
-        return x * valid[:, :, None, None], lengths
+        x = self.flat.flatten(1).index_select(0, rows.flatten()).view(*rows.shape, *self.flat.shape[1:]).float()
+        if not bool(valid.all()):
+            x = x * valid[:, :, None, None]
+        return x, lengths
 
 
 class StreamingFrames:
@@ -236,26 +239,6 @@ class SplitFeatures:
     pooled: Tensor
     lengths: Tensor
     frames: FrameStore | StreamingFrames | None = None
-
-
-def _gather(cache: FeatureCache, locations: list[Location], name: str,
-            arrays: dict[tuple[Path, str], np.ndarray]) -> np.ndarray | None:
-    """Rows (``pooled.npy``) or frame runs (``frames.npy``) of ``locations``, in order.
-
-    ``arrays`` holds the shard files already opened and verified. Returns ``None``
-    if a shard is corrupt (it has then been removed).
-    """
-    parts = []
-    for loc in locations:
-        if (loc.shard, name) not in arrays:
-            array = cache.read(loc.shard, name)
-            if array is None:
-                return None
-            arrays[loc.shard, name] = array
-        array = arrays[loc.shard, name]
-        parts.append(array[loc.row:loc.row + 1] if name == "pooled.npy"
-                     else array[loc.frame_offset:loc.frame_offset + loc.frames])
-    return np.concatenate(parts)
 
 
 def load_features(upstream: Upstream, cache: FeatureCache, splits: dict[str, list[Utterance]],
@@ -298,15 +281,43 @@ def load_features(upstream: Upstream, cache: FeatureCache, splits: dict[str, lis
 
 def _load_splits(cache: FeatureCache, index: dict[str, Location], splits, keys,
                  want_frames: bool) -> dict[str, SplitFeatures] | None:
-    loaded = {}
-    arrays: dict[tuple[Path, str], np.ndarray] = {}
-    for split in splits:
-        locations = [index[k] for k in keys[split]]
-        pooled = _gather(cache, locations, "pooled.npy", arrays)
-        flat = _gather(cache, locations, "frames.npy", arrays) if want_frames else None
-        if pooled is None or (want_frames and flat is None):
+    """Every split's features from the shards that hold them; ``None`` if a shard is corrupt (then removed).
+
+    Pooled means are gathered row by row into one array per split. Frames are read
+    shard by shard into one tensor that all splits share (one copy of each frame,
+    no per-utterance copies); each split keeps its utterances' offsets into it.
+    """
+    locations = {split: [index[k] for k in keys[split]] for split in splits}
+    shards = sorted({loc.shard for locs in locations.values() for loc in locs})
+    pooled_arrays, first_row = {}, {}
+    frame_parts, total = [], 0
+    for shard in shards:
+        pooled_arrays[shard] = cache.read(shard, "pooled.npy")
+        if pooled_arrays[shard] is None:
             return None
-        lengths = torch.tensor([loc.frames for loc in locations])
-        frames = FrameStore(torch.from_numpy(flat), lengths) if flat is not None else None
-        loaded[split] = SplitFeatures(torch.from_numpy(pooled.astype(np.float32)), lengths, frames)
+        if want_frames:
+            frames = cache.read(shard, "frames.npy")
+            if frames is None:
+                return None
+            frame_parts.append(frames)
+            first_row[shard] = total
+            total += len(frames)
+    flat = None
+    if want_frames:
+        flat = torch.from_numpy(frame_parts[0] if len(frame_parts) == 1 else np.concatenate(frame_parts))
+    loaded = {}
+    for split, locs in locations.items():
+        sample = pooled_arrays[locs[0].shard] if locs else np.zeros((0, 1, 1), np.float32)
+        pooled = np.empty((len(locs), *sample.shape[1:]), dtype=np.float32)
+        by_shard: dict[Path, list[int]] = {}
+        for i, loc in enumerate(locs):
+            by_shard.setdefault(loc.shard, []).append(i)
+        for shard, at in by_shard.items():
+            pooled[at] = pooled_arrays[shard][[locs[i].row for i in at]]
+        lengths = torch.tensor([loc.frames for loc in locs])
+        frames = None
+        if flat is not None:
+            offsets = torch.tensor([first_row[loc.shard] + loc.frame_offset for loc in locs])
+            frames = FrameStore(flat, lengths, offsets)
+        loaded[split] = SplitFeatures(torch.from_numpy(pooled), lengths, frames)
     return loaded

@@ -75,11 +75,11 @@ class Featurizer(nn.Module):
         """``(..., num_layers, dim)`` to ``(..., dim)``."""
         if layers.shape[-2] != self.num_layers:
             raise ValueError(f"expected {self.num_layers} layers on axis -2, got shape {tuple(layers.shape)}")
-        if self.fixed_layer is not None:
-            layers = layers[..., self.fixed_layer:self.fixed_layer + 1, :]
-            weights = layers.new_ones(1)
-        else:
-            weights = torch.softmax(self.weights, dim=0)
+        if self.fixed_layer is not None or self.num_layers == 1:
+            # One layer: its weight is exactly 1 (the softmax of a single weight has zero
+            # gradient), so the layer passes through and no input gradient is needed.
+            layer = layers[..., self.fixed_layer or 0, :]
+            return nn.functional.layer_norm(layer, layer.shape[-1:]) if self.layer_norm else layer
         if self.layer_norm:
             layers = nn.functional.layer_norm(layers, layers.shape[-1:])
-        return torch.einsum("...ld,l->...d", layers, weights)
+        return torch.einsum("...ld,l->...d", layers, torch.softmax(self.weights, dim=0))

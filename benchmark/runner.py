@@ -115,7 +115,7 @@ def run(req: RunRequest) -> RunOutput:
     upstream = build_upstream(req.upstream, **req.upstream_options)
     import torch
 
-    from benchmark.cache import FeatureCache, default_cache_dir
+    from benchmark.cache import FeatureCache, FileHashes, default_cache_dir
     from benchmark.corpora import CORPUS_FORMATS
     from benchmark.featurizer import parse_mode
     from benchmark.features import ExtractionStats, hash_utterances, load_features
@@ -129,7 +129,10 @@ def run(req: RunRequest) -> RunOutput:
 
     root, synthetic = resolve_corpus(spec, req.data, req.progress)
     splits = CORPUS_FORMATS[spec.corpus["format"]].load(root, seed=0)
-    keys = {split: hash_utterances(utts, req.progress) for split, utts in splits.items()}
+    cache_root = req.cache_dir or default_cache_dir()
+    file_hashes = FileHashes(cache_root)
+    keys = {split: hash_utterances(utts, req.progress, file_hashes) for split, utts in splits.items()}
+    file_hashes.save()
     training = spec.training(synthetic)
     if req.steps is not None:
         training["steps"] = req.steps
@@ -159,7 +162,7 @@ def run(req: RunRequest) -> RunOutput:
             (run_dir / "checkpoint.pt").unlink(missing_ok=True)
 
         torch.manual_seed(req.seed)
-        cache = FeatureCache(req.cache_dir or default_cache_dir(), identity)
+        cache = FeatureCache(cache_root, identity)
         stats = ExtractionStats()
         features = load_features(upstream, cache, splits, keys, need_frames=not pooled_path,
                                  cache_frames=req.cache_frames, strict_audio=req.strict_audio,

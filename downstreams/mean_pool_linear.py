@@ -30,9 +30,10 @@ class MeanPoolLinear(nn.Module):
     def forward(self, frames: Tensor, lengths: Tensor) -> Tensor:
         """``(batch, frames, D)`` and ``(batch,)`` valid frames to ``(batch, num_classes)`` logits."""
         hidden = self.projector(frames)
-        steps = torch.arange(frames.shape[1], device=frames.device)
-        mask = (steps[None, :] < lengths[:, None]).to(hidden.dtype)
-        pooled = (hidden * mask[..., None]).sum(1) / lengths[:, None].to(hidden.dtype)
+        if bool((lengths < frames.shape[1]).any()):  # padded frames: zero them before summing
+            steps = torch.arange(frames.shape[1], device=frames.device)
+            hidden = hidden * (steps[None, :] < lengths[:, None]).to(hidden.dtype)[..., None]
+        pooled = hidden.sum(1) / lengths[:, None].to(hidden.dtype)
         return self.classifier(pooled)
 
     def forward_pooled(self, means: Tensor) -> Tensor:

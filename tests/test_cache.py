@@ -7,7 +7,10 @@ import pytest
 import soundfile
 import torch
 
-from benchmark.cache import FeatureCache, cache_entries
+import os
+import time
+
+from benchmark.cache import FeatureCache, FileHashes, _read_npy, _write_npy, cache_entries
 from benchmark.corpora.base import Utterance
 from benchmark.features import hash_utterances, load_features
 from upstreams.fbank import FbankNoCmvn
@@ -135,3 +138,63 @@ def test_corrupt_audio_names_the_file(tmp_path, payload):
     upstream = CountingFbank()
     with pytest.raises(AudioError, match="clip1.wav"):
         load(upstream, FeatureCache(tmp_path / "cache", upstream.identity()), utts)
+
+
+def test_shard_arrays_are_plain_npy_written_part_by_part(tmp_path):
+    parts = [np.random.default_rng(i).standard_normal((n, 2, 3)).astype(np.float32) for i, n in enumerate((4, 1, 6))]
+    checksum = _write_npy(tmp_path / "a.npy", parts, np.float16)
+    expected = np.concatenate(parts).astype(np.float16)
+    np.testing.assert_array_equal(np.load(tmp_path / "a.npy"), expected)  # numpy reads it
+    np.testing.assert_array_equal(_read_npy(tmp_path / "a.npy", checksum), expected)
+    assert _read_npy(tmp_path / "a.npy", "0" * 32) is None  # a wrong checksum is refused
+
+
+def test_splits_share_one_frame_tensor(tmp_path):
+    utts = write_clips(tmp_path / "audio", 6)
+    upstream = CountingFbank()
+    cache = FeatureCache(tmp_path / "cache", upstream.identity())
+    splits = {"train": utts[:4], "test": utts[4:]}
+    keys = {split: hash_utterances(u, progress=False) for split, u in splits.items()}
+    load_features(upstream, cache, {"train": utts[:2]}, {"train": keys["train"][:2]}, need_frames=True,
+                  cache_frames=True, progress=False)  # a first shard; the rest lands in a second
+    feats = load_features(upstream, cache, splits, keys, need_frames=True, cache_frames=True, progress=False)
+    assert len(cache.shards()) == 2
+    assert feats["train"].frames.flat is feats["test"].frames.flat
+    fresh = FbankNoCmvn()
+    for split, split_utts in splits.items():
+        frames, lengths = feats[split].frames.batch(torch.arange(len(split_utts)))
+        for i, utt in enumerate(split_utts):
+            wav, _ = soundfile.read(utt.path, dtype="float32")
+            out = fresh(torch.from_numpy(wav)[None], torch.tensor([len(wav)]))
+            expected = out.layers[0][0, :int(out.lengths[0])]
+            assert int(lengths[i]) == len(expected)
+            torch.testing.assert_close(frames[i, :lengths[i], 0], expected, atol=2e-2, rtol=1e-2)  # float16
+            assert not frames[i, lengths[i]:].any()  # zeros after the clip
+
+
+def test_file_hashes_are_remembered_until_the_file_changes(tmp_path, monkeypatch):
+    utts = write_clips(tmp_path / "audio", 2)
+    old = time.time() - 60
+    for utt in utts:
+        os.utime(utt.path, (old, old))
+    monkeypatch.setattr(FileHashes, "RACY_SECONDS", 0)
+    hashes = FileHashes(tmp_path / "cache")
+    first = hash_utterances(utts, progress=False, hashes=hashes)
+    hashes.save()
+    reads = []
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda f, *a, **k: (reads.append(str(f)), real_open(f, *a, **k))[1])
+    remembered = FileHashes(tmp_path / "cache")
+    assert hash_utterances(utts, progress=False, hashes=remembered) == first
+    assert not [r for r in reads if r.endswith(".wav")]  # no audio read
+    monkeypatch.undo()
+    soundfile.write(utts[1].path, np.zeros(4000, dtype=np.float32), 16000)  # same size, new content
+    again = hash_utterances(utts, progress=False, hashes=FileHashes(tmp_path / "cache"))
+    assert again[0] == first[0] and again[1] != first[1]
+
+
+def test_recently_changed_files_are_not_remembered(tmp_path):
+    utts = write_clips(tmp_path / "audio", 1)  # written just now: within the racy window
+    hashes = FileHashes(tmp_path / "cache")
+    hash_utterances(utts, progress=False, hashes=hashes)
+    assert not hashes.known

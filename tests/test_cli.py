@@ -148,4 +148,5 @@ def test_cache_info_and_clear(tiny_sc, tmp_path):
     assert "fbank_no_cmvn-" in info and " utterances " in info and "MB" in info
     cleared = superb("cache", "clear", "--cache-dir", str(cache)).stdout
     assert "removed 1 upstream caches" in cleared
+    assert not (cache / "v1" / "file-hashes.json").exists()  # remembered audio hashes go too
     assert "fbank_no_cmvn-" not in superb("cache", "info", "--cache-dir", str(cache)).stdout

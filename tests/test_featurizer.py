@@ -53,3 +53,16 @@ def test_layer_norm_normalises_each_layer_and_is_not_linear():
 def test_wrong_layer_count_is_refused():
     with pytest.raises(ValueError, match="expected 3 layers"):
         Featurizer(3)(torch.randn(2, 4, 5))
+
+
+def test_single_layer_passes_through_without_input_gradient():
+    """One layer: its softmax weight is exactly 1, so the layer passes through unchanged
+    and the frame path needs no gradient with respect to its input."""
+    layers = torch.randn(4, 7, 1, 5)
+    featurizer = Featurizer(1)
+    out = featurizer(layers)
+    assert torch.equal(out, layers[:, :, 0])
+    assert not out.requires_grad
+    assert featurizer.layer_weights() == [1.0]
+    normed = Featurizer(1, layer_norm=True)(layers)
+    torch.testing.assert_close(normed, torch.nn.functional.layer_norm(layers[:, :, 0], (5,)))
