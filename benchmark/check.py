@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from upstreams.base import SAMPLE_RATE, Upstream, UpstreamOutput
+from upstreams.base import SAMPLE_RATE, Upstream, UpstreamOutput, layers_problem, stride_problem
 
 LENGTHS_S = (0.1, 0.37, 1.0, 2.0, 5.0, 20.0)
 QUICK_LENGTHS_S = (0.1, 1.0, 2.5)
@@ -126,19 +126,8 @@ def check_declaration(upstream: Upstream, quick: bool) -> str:
 
 def check_layers(upstream: Upstream, quick: bool) -> str:
     out = forward(upstream, [probe_signal(1.0, 1), probe_signal(2.5, 2)])
-    if len(out.layers) != upstream.num_layers:
-        raise CheckFailed(f"returned {len(out.layers)} layers, declares num_layers={upstream.num_layers}")
-    shapes = sorted({tuple(layer.shape) for layer in out.layers})
-    if len(shapes) != 1:
-        raise CheckFailed(f"layers differ in shape: {', '.join(map(str, shapes))}")
-    shape = shapes[0]
-    if len(shape) != 3 or shape[0] != 2 or shape[2] != upstream.hidden_size:
-        raise CheckFailed(f"layer shape {shape} is not (batch=2, frames, hidden_size={upstream.hidden_size})")
-    lengths = out.lengths
-    if not isinstance(lengths, Tensor) or lengths.shape != (2,) or lengths.is_floating_point():
-        raise CheckFailed(f"lengths must be a (batch,) integer tensor, got {lengths!r}")
-    if int(lengths.min()) < 1 or int(lengths.max()) > shape[1]:
-        raise CheckFailed(f"lengths {lengths.tolist()} do not fit the {shape[1]} frames returned")
+    if problem := layers_problem(upstream, out, 2):
+        raise CheckFailed(problem)
     return f"{len(out.layers)} layers, each (batch, frames, {upstream.hidden_size})"
 
 
@@ -161,16 +150,13 @@ def check_finite(upstream: Upstream, quick: bool) -> str:
 def check_stride(upstream: Upstream, quick: bool) -> str:
     seen, wrong = [], []
     for seconds in QUICK_LENGTHS_S if quick else LENGTHS_S:
-        clip = probe_signal(seconds, 7)
-        out = forward(upstream, [clip])
-        frames = int(out.lengths[0])
-        expected = (len(clip) - 1) // upstream.downsample_rate + 1
-        seen.append(f"{seconds:g} s {frames}/{expected}")
-        if abs(frames - expected) > 1 or out.layers[0].shape[1] < frames:
-            wrong.append(f"{seconds:g} s: {frames} frames, expected {expected}")
+        samples = torch.tensor([len(clip := probe_signal(seconds, 7))])
+        lengths = forward(upstream, [clip]).lengths
+        seen.append(f"{seconds:g} s {int(lengths[0])}/{int(upstream.expected_frames(samples)[0])}")
+        if problem := stride_problem(upstream, lengths, samples):
+            wrong.append(f"{seconds:g} s: {problem}")
     if wrong:
-        raise CheckFailed(f"frame counts off by more than one for stride {upstream.downsample_rate}: "
-                          f"{'; '.join(wrong)}")
+        raise CheckFailed(f"frame counts off by more than one: {'; '.join(wrong)}")
     return f"frames/expected at {', '.join(seen)}"
 
 

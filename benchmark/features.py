@@ -22,7 +22,7 @@ from benchmark.audio import AudioReport, load_audio
 from benchmark.cache import FeatureCache, FileHashes, Location, utterance_key
 from benchmark.corpora.base import Utterance
 from benchmark.errors import UserError
-from upstreams.base import Upstream, UpstreamOutput
+from upstreams.base import Upstream, UpstreamOutput, layers_problem, stride_problem
 
 SHARD_BYTES = 256 << 20
 """A cache shard is written once its frames reach this size: a killed extraction
@@ -100,32 +100,13 @@ def _forward(upstream: Upstream, wavs: list[np.ndarray]) -> list[Tensor]:
 
 def check_output(upstream: Upstream, out: UpstreamOutput, samples: Tensor) -> None:
     """Refuse output that breaks the contract for input lengths ``samples``, naming the upstream and the problem."""
-    name = upstream.name
-    batch = len(samples)
-    fix = f"fix the upstream (run `superb check-upstream {name}`)"
-    if len(out.layers) != upstream.num_layers:
-        raise UserError(f"upstream {name}: returned {len(out.layers)} layers but declares num_layers="
-                        f"{upstream.num_layers}; {fix}")
-    shapes = {tuple(layer.shape) for layer in out.layers}
-    if len(shapes) != 1:
-        raise UserError(f"upstream {name}: layers differ in shape {sorted(shapes)}; all must be "
-                        f"(batch, frames, {upstream.hidden_size}); {fix}")
-    shape = shapes.pop()
-    if len(shape) != 3 or shape[0] != batch or shape[2] != upstream.hidden_size:
-        raise UserError(f"upstream {name}: layer shape {shape} is not (batch={batch}, frames, "
-                        f"hidden_size={upstream.hidden_size}); {fix}")
-    if not all(torch.isfinite(layer).all() for layer in out.layers):
-        raise UserError(f"upstream {name}: returned NaN or Inf; {fix}")
-    lengths = torch.as_tensor(out.lengths)
-    if lengths.shape != (batch,) or int(lengths.max()) > shape[1] or int(lengths.min()) < 1:
-        raise UserError(f"upstream {name}: frame lengths {lengths.tolist()} do not fit the "
-                        f"{shape[1]} frames it returned; {fix}")
-    expected = upstream.expected_frames(samples)
-    worst = int((lengths - expected).abs().argmax())
-    if abs(int(lengths[worst]) - int(expected[worst])) > 1:
-        raise UserError(f"upstream {name}: {int(samples[worst])} samples gave {int(lengths[worst])} frames, but "
-                        f"downsample_rate={upstream.downsample_rate} means {int(expected[worst])} (within one); "
-                        f"{fix}")
+    problem = layers_problem(upstream, out, len(samples))
+    if problem is None and not all(torch.isfinite(layer).all() for layer in out.layers):
+        problem = "returned NaN or Inf"
+    problem = problem or stride_problem(upstream, out.lengths, samples)
+    if problem:
+        raise UserError(f"upstream {upstream.name}: {problem}; fix the upstream "
+                        f"(run `superb check-upstream {upstream.name}`)")
 
 
 def length_batches(lengths: list[int]) -> list[list[int]]:

@@ -23,7 +23,6 @@ import hashlib
 import json
 import math
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,8 +105,9 @@ def run(req: RunRequest) -> RunOutput:
     from benchmark.tasks import get_task
 
     spec = get_task(req.task)
-    if spec.head is None and (req.steps is not None or req.lr is not None):
-        raise UserError(f"task {spec.name} trains nothing (no head in tasks.yaml); drop --steps and --lr")
+    if spec.head is None and (req.steps is not None or req.lr is not None or req.layer_norm):
+        raise UserError(f"task {spec.name} trains nothing (no head in tasks.yaml); drop --steps, --lr "
+                        f"and --layer-norm")
     from benchmark.problems import PROBLEMS, RunContext
     from upstreams import build_upstream
 

@@ -50,6 +50,7 @@ def test_qbe_runs_end_to_end(tiny_quesst, tmp_path):
     ("asr", "tiny_sc", [], "looks like Speech Commands"),
     ("qbe", "tiny_librispeech", [], "looks like LibriSpeech"),
     ("qbe", "tiny_quesst", ["--steps", "5"], "qbe trains nothing"),
+    ("qbe", "tiny_quesst", ["--layer-norm"], "qbe trains nothing"),
 ])
 def test_wrong_input_is_one_line(request, tmp_path, task, corpus, extra, expected):
     proc = superb("run", "--upstream", "fbank", "--task", task, "--data", str(request.getfixturevalue(corpus)),

@@ -1,6 +1,5 @@
 """The pooled path is the frame path, cheaper: same logits, loss, gradients and trained head."""
 
-import copy
 
 import numpy as np
 import torch

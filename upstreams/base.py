@@ -94,3 +94,40 @@ class Upstream(nn.Module):
     def expected_frames(self, samples: Tensor) -> Tensor:
         """Frames the contract expects for clips of ``samples`` samples: ``(n - 1) // stride + 1``."""
         return torch.div(samples - 1, self.downsample_rate, rounding_mode="floor") + 1
+
+
+def layers_problem(upstream: Upstream, out: UpstreamOutput, batch: int) -> str | None:
+    """How ``out`` breaks the contract's layer and length rules for a batch of ``batch`` clips, or ``None``.
+
+    The rules: ``num_layers`` layers, all ``(batch, frames, hidden_size)``; lengths a
+    ``(batch,)`` integer tensor of values in ``1..frames``.
+    """
+    if len(out.layers) != upstream.num_layers:
+        return f"returned {len(out.layers)} layers but declares num_layers={upstream.num_layers}"
+    shapes = sorted({tuple(layer.shape) for layer in out.layers})
+    if len(shapes) != 1:
+        return f"layers differ in shape {', '.join(map(str, shapes))}; all must be (batch, frames, hidden_size)"
+    shape = shapes[0]
+    if len(shape) != 3 or shape[0] != batch or shape[2] != upstream.hidden_size:
+        return f"layer shape {shape} is not (batch={batch}, frames, hidden_size={upstream.hidden_size})"
+    lengths = out.lengths
+    if not isinstance(lengths, Tensor) or lengths.shape != (batch,) or lengths.is_floating_point():
+        return f"lengths must be a (batch,) integer tensor, got {lengths!r}"
+    if int(lengths.min()) < 1 or int(lengths.max()) > shape[1]:
+        return f"frame lengths {lengths.tolist()} do not fit the {shape[1]} frames returned"
+    return None
+
+
+def stride_problem(upstream: Upstream, lengths: Tensor, samples: Tensor) -> str | None:
+    """The worst clip whose valid frames are off :meth:`Upstream.expected_frames` by more than one, or ``None``.
+
+    Args:
+        lengths: ``(batch,)`` valid frames the upstream returned.
+        samples: ``(batch,)`` valid samples of the clips it was given.
+    """
+    expected = upstream.expected_frames(samples)
+    worst = int((lengths - expected).abs().argmax())
+    if abs(int(lengths[worst]) - int(expected[worst])) <= 1:
+        return None
+    return (f"{int(samples[worst])} samples gave {int(lengths[worst])} frames, but "
+            f"downsample_rate={upstream.downsample_rate} means {int(expected[worst])} (within one)")
