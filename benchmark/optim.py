@@ -43,6 +43,8 @@ class Adam:
         """One update of every parameter that has a gradient (torch's fused CPU kernel)."""
         live = [i for i, p in enumerate(self.params) if p.grad is not None]
         self.step_count += 1
+        if not live:
+            return
         step = torch.tensor(float(self.step_count))
         update = torch._fused_adamw_ if self.decoupled else torch._fused_adam_
         beta1, beta2 = self.betas
