@@ -247,7 +247,7 @@ class FileHashes:
         self.known: dict[str, list] = {}
         self.changed = False
         if self.path is not None:
-            with contextlib.suppress(OSError, ValueError):
+            with contextlib.suppress(OSError, ValueError, TypeError):  # unreadable: start afresh
                 self.known = dict(json.loads(self.path.read_text()))
 
     def hash(self, path: str | Path) -> str:
@@ -256,7 +256,7 @@ class FileHashes:
         st = os.stat(name)
         signature = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
         entry = self.known.get(name)
-        if entry is not None and entry[:4] == signature:
+        if isinstance(entry, list) and len(entry) == 5 and entry[:4] == signature and isinstance(entry[4], str):
             return entry[4]
         with open(name, "rb") as f:
             digest = content_hash(f.read())

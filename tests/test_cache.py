@@ -7,6 +7,7 @@ import pytest
 import soundfile
 import torch
 
+import json
 import os
 import time
 
@@ -198,3 +199,13 @@ def test_recently_changed_files_are_not_remembered(tmp_path):
     hashes = FileHashes(tmp_path / "cache")
     hash_utterances(utts, progress=False, hashes=hashes)
     assert not hashes.known
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", '{"x": [1]}', "null"])
+def test_damaged_hash_memo_is_ignored(tmp_path, content):
+    utts = write_clips(tmp_path / "audio", 1)
+    expected = hash_utterances(utts, progress=False)
+    memo = tmp_path / "cache" / "v1" / "file-hashes.json"
+    memo.parent.mkdir(parents=True)
+    memo.write_text(content.replace('"x"', json.dumps(str(utts[0].path))))
+    assert hash_utterances(utts, progress=False, hashes=FileHashes(tmp_path / "cache")) == expected
