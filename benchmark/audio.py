@@ -7,7 +7,6 @@ the result JSON; ``strict=True`` makes either one an error instead.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,13 +29,14 @@ class AudioReport:
                 "downmixed_to_mono": self.downmixed}
 
 
-def load_audio(path: Path, *, start: int = 0, end: int | None = None, data: bytes | None = None,
+def load_audio(path: Path, *, start: int = 0, end: int | None = None, gain_db: float = 0.0,
                strict: bool = False, report: AudioReport | None = None) -> np.ndarray:
-    """Read ``path`` (or its already-read bytes ``data``) as ``(samples,)`` float32 at 16 kHz.
+    """Read ``path`` as ``(samples,)`` float32 at 16 kHz.
 
     Args:
         start, end: segment to keep, in samples at 16 kHz (after resampling);
             ``end=None`` keeps the rest of the file.
+        gain_db: level change in dB (samples times ``10 ** (gain_db / 20)``).
         strict: refuse multi-channel audio and rates other than 16 kHz.
         report: counts conversions when given.
 
@@ -47,8 +47,7 @@ def load_audio(path: Path, *, start: int = 0, end: int | None = None, data: byte
     import soundfile
 
     try:
-        wav, rate = soundfile.read(io.BytesIO(data) if data is not None else str(path),
-                                   dtype="float32", always_2d=True)
+        wav, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except Exception as err:  # soundfile raises several types for bad files
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise AudioError(f"{path}: cannot be read as audio ({reason}); "
@@ -73,7 +72,8 @@ def load_audio(path: Path, *, start: int = 0, end: int | None = None, data: byte
     if not 0 <= start < stop <= len(mono):
         raise AudioError(f"{path}: segment [{start}, {stop}) lies outside its {len(mono)} samples at 16 kHz; "
                          f"fix the corpus segment list")
-    return np.ascontiguousarray(mono[start:stop])
+    segment = np.ascontiguousarray(mono[start:stop])
+    return segment * np.float32(10 ** (gain_db / 20)) if gain_db else segment
 
 
 def _resample(wav: np.ndarray, rate: int) -> np.ndarray:

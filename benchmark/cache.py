@@ -50,9 +50,10 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def utterance_key(file_hash: str, start: int, end: int | None) -> str:
-    """Cache key of a segment (samples at 16 kHz) of a file with content hash ``file_hash``."""
-    return f"{file_hash}:{start}:{'' if end is None else end}"
+def utterance_key(file_hash: str, start: int, end: int | None, gain_db: float = 0.0) -> str:
+    """Cache key of a segment (samples at 16 kHz) of a file with content hash ``file_hash``,
+    at a level changed by ``gain_db`` (the key ends in ``:<gain>dB`` when it is not 0)."""
+    return f"{file_hash}:{start}:{'' if end is None else end}" + (f":{gain_db:g}dB" if gain_db else "")
 
 
 def _write_npy(path: Path, parts: list[np.ndarray], dtype: type) -> str:

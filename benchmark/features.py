@@ -50,7 +50,7 @@ def hash_utterances(utterances: list[Utterance], progress: bool = True,
             except OSError as err:
                 raise UserError(f"{utt.path}: cannot be read ({err.strerror}); "
                                 f"restore the file or remove it from the corpus") from None
-        keys.append(utterance_key(file_hashes[utt.path], utt.start, utt.end))
+        keys.append(utterance_key(file_hashes[utt.path], utt.start, utt.end, utt.gain_db))
     return keys
 
 
@@ -142,8 +142,8 @@ def extract(upstream: Upstream, cache: FeatureCache, items: list[tuple[str, Utte
     pending_bytes = 0
     for first in range(0, len(items), CHUNK_UTTERANCES):
         chunk = items[first:first + CHUNK_UTTERANCES]
-        wavs = [load_audio(u.path, start=u.start, end=u.end, strict=strict_audio, report=stats.audio)
-                for _, u in chunk]
+        wavs = [load_audio(u.path, start=u.start, end=u.end, gain_db=u.gain_db, strict=strict_audio,
+                           report=stats.audio) for _, u in chunk]
         for (key, _), feats in zip(chunk, run_upstream(upstream, wavs)):
             pending.append((key, len(feats), feats.mean(dim=0).numpy(),
                             feats.half().numpy() if cache_frames else None))
@@ -200,8 +200,9 @@ class StreamingFrames:
         self.strict_audio = strict_audio
 
     def batch(self, index: Tensor) -> tuple[Tensor, Tensor]:
-        wavs = [load_audio(self.utterances[i].path, start=self.utterances[i].start, end=self.utterances[i].end,
-                           strict=self.strict_audio) for i in index.tolist()]
+        utts = [self.utterances[i] for i in index.tolist()]
+        wavs = [load_audio(u.path, start=u.start, end=u.end, gain_db=u.gain_db, strict=self.strict_audio)
+                for u in utts]
         feats = run_upstream(self.upstream, wavs)
         lengths = torch.tensor([len(f) for f in feats])
         return torch.nn.utils.rnn.pad_sequence(feats, batch_first=True), lengths

@@ -23,7 +23,7 @@ import hashlib
 import json
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +129,8 @@ def run(req: RunRequest) -> RunOutput:
 
     root, synthetic = resolve_corpus(spec, req.data, req.progress)
     splits = CORPUS_FORMATS[spec.corpus["format"]].load(root, seed=0)
+    if spec.gain_db:
+        splits = {split: [replace(u, gain_db=spec.gain_db) for u in utts] for split, utts in splits.items()}
     cache_root = req.cache_dir or default_cache_dir()
     file_hashes = FileHashes(cache_root)
     keys = {split: hash_utterances(utts, req.progress, file_hashes) for split, utts in splits.items()}
@@ -144,7 +146,8 @@ def run(req: RunRequest) -> RunOutput:
               "upstream_options": req.upstream_options, "options": spec.options,
               "path": "pooled" if pooled_path else "frames", "strict_audio": req.strict_audio}
     corpus = {"name": spec.corpus["format"], "synthetic": synthetic, "content_hash": corpus_hash(splits, keys),
-              "root": str(root), "sizes": {split: len(utts) for split, utts in splits.items()}}
+              "root": str(root), "sizes": {split: len(utts) for split, utts in splits.items()},
+              "gain_db": spec.gain_db}
     identity = upstream.identity()
     rid = run_id({"upstream": identity, "task": spec.name, "version": spec.version,
                   "corpus": corpus["content_hash"], "config": config})

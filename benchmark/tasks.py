@@ -25,6 +25,7 @@ SCHEMA: dict[str, Any] = {
     "problem": str,
     "metric": {"name": str, "higher_is_better": bool},
 }
+OPTIONAL_CORPUS_KEYS = {"gain_db": float}  # level change before the upstream (KS: -3, as s3prl)
 OPTIONAL_SCHEMA: dict[str, Any] = {  # tasks without a trained head (QbE) leave these out
     "head": {"name": str},
     "sampler": str,
@@ -65,6 +66,11 @@ class TaskSpec:
     @property
     def corpus(self) -> dict[str, str]:
         return self.raw["corpus"]
+
+    @property
+    def gain_db(self) -> float:
+        """Level change applied to every clip before the upstream (``corpus.gain_db``, default 0), in dB."""
+        return float(self.raw["corpus"].get("gain_db", 0.0))
 
     @property
     def problem(self) -> str:
@@ -143,6 +149,8 @@ def _validate(path: Path, name: str, entry: Any) -> None:
     for key, sub in SCHEMA.items():
         if key not in entry:
             raise UserError(f"{path}: {name}.{key} is missing; add it (see docs/tasks.md)")
+        if key == "corpus" and isinstance(entry[key], dict):
+            sub = {**sub, **{k: kind for k, kind in OPTIONAL_CORPUS_KEYS.items() if k in entry[key]}}
         _check(path, f"{name}.{key}", entry[key], sub, open_section=key in OPEN_SECTIONS)
     present = [key for key in TRAINED_KEYS if key in entry]
     if present and len(present) != len(TRAINED_KEYS):

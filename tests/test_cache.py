@@ -209,3 +209,20 @@ def test_damaged_hash_memo_is_ignored(tmp_path, content):
     memo.parent.mkdir(parents=True)
     memo.write_text(content.replace('"x"', json.dumps(str(utts[0].path))))
     assert hash_utterances(utts, progress=False, hashes=FileHashes(tmp_path / "cache")) == expected
+
+
+def test_gain_changes_the_audio_and_the_key(tmp_path):
+    """A -3 dB clip is another cache entry, and its log-mel fbank is lower by 2 ln(10 ** (-3 / 20)) = -0.69."""
+    from dataclasses import replace
+
+    utts = write_clips(tmp_path / "audio", 3)
+    quiet = [replace(u, gain_db=-3.0) for u in utts]
+    keys = hash_utterances(quiet, progress=False)
+    assert all(k.endswith(":-3dB") for k in keys) and set(keys).isdisjoint(hash_utterances(utts, progress=False))
+    upstream = CountingFbank()
+    cache = FeatureCache(tmp_path / "cache", upstream.identity())
+    loud, soft = load(upstream, cache, utts), load(upstream, cache, quiet)
+    assert upstream.clips == 6
+    shift = 2 * np.log(10 ** (-3 / 20))  # power scales by the amplitude factor squared
+    torch.testing.assert_close(soft.pooled[:, 0, :80], loud.pooled[:, 0, :80] + shift, atol=1e-3, rtol=0)
+    torch.testing.assert_close(soft.pooled[:, 0, 80:], loud.pooled[:, 0, 80:], atol=1e-4, rtol=0)  # deltas

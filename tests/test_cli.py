@@ -28,6 +28,7 @@ def test_run_writes_a_complete_result_and_reuses_it(tiny_sc, tmp_path):
     assert result["config"]["steps"] == 40 and result["config"]["lr"] == 1e-4
     assert result["config"]["featurizer"] == "weighted_sum" and result["config"]["path"] == "pooled"
     assert result["corpus"]["synthetic"] is True and len(result["corpus"]["content_hash"]) == 20
+    assert result["corpus"]["gain_db"] == -3.0  # KS clips are 3 dB down, as s3prl's sox `gain -3.0`
     assert set(result["timing"]) == {"extraction_s", "training_s", "evaluation_s"}
     assert result["provenance"]["packages"]["torch"].startswith("2.9.1")
     assert result["cache"]["extracted_utterances"] > 0 and result["cache"]["size_bytes"] > 0

@@ -19,6 +19,8 @@ class Utterance:
         end: one past the last sample, in samples at 16 kHz; ``None`` means the end
             of the file.
         speaker: speaker identifier if the corpus has one.
+        gain_db: level change applied to the audio before the upstream sees it, in dB
+            (set by the task, not the loader: KS's -3 dB, as s3prl's sox ``gain -3.0``).
     """
 
     uid: str
@@ -27,6 +29,7 @@ class Utterance:
     start: int = 0
     end: int | None = None
     speaker: str | None = None
+    gain_db: float = 0.0
 
 
 Splits = dict[str, list[Utterance]]
