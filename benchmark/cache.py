@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmark.atomic import atomic_write
 from benchmark.errors import UserError
 
 CACHE_FORMAT = 1
@@ -270,13 +271,10 @@ class FileHashes:
         """Write what was learnt (best effort: a failure only costs re-reading next time)."""
         if self.path is None or not self.changed:
             return
-        tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
-        try:
+        data = json.dumps(self.known).encode()
+        with contextlib.suppress(OSError, UserError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(self.known))
-            os.replace(tmp, self.path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+            atomic_write(self.path, lambda f: f.write(data), "")
         self.changed = False
 
 
