@@ -190,17 +190,18 @@ def write_wav(path: Path, pcm: np.ndarray) -> None:
 
 
 def render_in_fresh_processes(render_shard: Callable[[str, list, int], int], out: Path, shards: list[list],
-                              seed: int, *, workers: int, progress: bool, desc: str, unit: str) -> None:
+                              seed: int, *, workers: int | None, progress: bool, desc: str, unit: str) -> None:
     """Run ``render_shard(str(out), shard, seed)`` for every shard, each in a fresh spawned process.
 
     ``render_shard`` must be a module-level function returning how many items it wrote.
+    ``workers=None`` uses :func:`default_workers`.
     """
     from tqdm import tqdm
 
     context = multiprocessing.get_context("spawn")
     with (
         tqdm(total=sum(len(s) for s in shards), disable=not progress, desc=desc, unit=unit) as bar,
-        ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=1) as pool,
+        ProcessPoolExecutor(workers or default_workers(), mp_context=context, max_tasks_per_child=1) as pool,
     ):
         futures = [pool.submit(render_shard, str(out), shard, seed) for shard in shards]
         for future in as_completed(futures):

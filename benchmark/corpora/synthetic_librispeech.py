@@ -32,7 +32,6 @@ from benchmark.corpora.synthesis import (
     SAMPLE_RATE,
     Speaker,
     default_data_dir,
-    default_workers,
     ensure_generated,
     make_speakers,
     noise,
@@ -165,7 +164,7 @@ Speakers (id, split, voice, eSpeak pitch, pitch range, rate in words/min):
     )
 
 
-def _generate(out: Path, num_sentences: int, seed: int, progress: bool, workers: int) -> None:
+def _generate(out: Path, num_sentences: int, seed: int, progress: bool, workers: int | None) -> None:
     readings = plan_readings(num_sentences, seed)
     _write_text_files(out, readings, num_sentences, seed)
     shards = [readings[i : i + SHARD_UTTERANCES] for i in range(0, len(readings), SHARD_UTTERANCES)]
@@ -196,7 +195,7 @@ def ensure_synthetic_librispeech(
     root = Path(root) if root is not None else default_root(num_sentences, seed)
     marker = {"generator_version": GENERATOR_VERSION, "num_sentences": num_sentences, "seed": seed}
     return ensure_generated(
-        root, marker, lambda out: _generate(out, num_sentences, seed, progress, workers or default_workers()),
+        root, marker, lambda out: _generate(out, num_sentences, seed, progress, workers),
         validate=lambda: plan_readings(num_sentences, seed),
     )
 

@@ -36,7 +36,6 @@ from benchmark.corpora.synthesis import (
     SAMPLE_RATE,
     Speaker,
     default_data_dir,
-    default_workers,
     ensure_generated,
     make_speakers,
     noise,
@@ -203,7 +202,7 @@ Speakers (id, split, voice, eSpeak pitch, pitch range, rate in words/min):
     )
 
 
-def _generate(out: Path, num_queries: int, num_documents: int, seed: int, progress: bool, workers: int) -> None:
+def _generate(out: Path, num_queries: int, num_documents: int, seed: int, progress: bool, workers: int | None) -> None:
     layout = plan(num_queries, num_documents, seed)
     for folder in ("Audio", *(f"{name}_queries" for name in QUERY_SETS.values())):
         (out / folder).mkdir()
@@ -240,7 +239,7 @@ def ensure_synthetic_quesst14(
               "num_documents": num_documents, "seed": seed}
     return ensure_generated(
         root, marker,
-        lambda out: _generate(out, num_queries, num_documents, seed, progress, workers or default_workers()),
+        lambda out: _generate(out, num_queries, num_documents, seed, progress, workers),
         validate=lambda: plan(num_queries, num_documents, seed),
     )
 

@@ -31,7 +31,6 @@ from benchmark.corpora.synthesis import (
     SAMPLE_RATE,
     Speaker,
     default_data_dir,
-    default_workers,
     ensure_generated,
     make_speakers,
     noise,
@@ -181,7 +180,7 @@ Speakers (id, split, voice, eSpeak pitch, pitch range, rate in words/min):
     )
 
 
-def _generate(out: Path, num_clips: int, seed: int, progress: bool, workers: int) -> None:
+def _generate(out: Path, num_clips: int, seed: int, progress: bool, workers: int | None) -> None:
     """Write the whole corpus into the (new, empty) directory ``out``."""
     clips = plan_clips(num_clips, seed)
     for word in WORDS:
@@ -219,7 +218,7 @@ def ensure_synthetic_speech_commands(
     root = Path(root) if root is not None else default_root(num_clips, seed)
     marker = {"generator_version": GENERATOR_VERSION, "num_clips": num_clips, "seed": seed}
     return ensure_generated(
-        root, marker, lambda out: _generate(out, num_clips, seed, progress, workers or default_workers()),
+        root, marker, lambda out: _generate(out, num_clips, seed, progress, workers),
         validate=lambda: plan_clips(num_clips, seed),
     )
 
