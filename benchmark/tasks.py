@@ -17,7 +17,7 @@ from benchmark.registry import suggest
 SAMPLERS = ("class_balanced", "random", "bucketed")
 OPTIMIZERS = ("Adam", "AdamW")
 TRAINING_KEYS = {"optimizer": str, "lr": float, "batch_size": int, "grad_accum": int,
-                 "steps": int, "eval_interval": int}
+                 "steps": int, "eval_interval": int, "grad_clip": float}
 SCHEMA: dict[str, Any] = {
     "version": int,
     "description": str,

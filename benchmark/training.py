@@ -40,6 +40,12 @@ class TrainSettings:
     seed: int
     grad_clip: float = 0.0  # clip the gradient norm to this before each step (0: no clipping)
 
+    @classmethod
+    def from_config(cls, config: dict) -> "TrainSettings":
+        """The settings of a run's resolved ``config`` (tasks.yaml ``training`` plus the command line)."""
+        return cls(**{f: config[f] for f in ("optimizer", "lr", "batch_size", "grad_accum", "steps",
+                                              "eval_interval", "seed", "grad_clip")})
+
 
 @dataclass
 class TrainOutcome:

@@ -75,7 +75,7 @@ def characters(transcript: str) -> list[str]:
 @functools.lru_cache(maxsize=None)
 def g2p(transcript: str) -> tuple[str, ...]:
     """The phones of ``transcript`` (see the module docstring), e.g. ``"YES"`` -> ``("j", "ɛ", "s")``."""
-    from benchmark.corpora import espeak
+    from benchmark.corpora.synthetic import espeak
 
     phones: list[str] = []
     written = espeak.phonemes(transcript.lower(), "en-us", separator=_SEPARATOR)

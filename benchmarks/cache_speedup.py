@@ -29,8 +29,8 @@ def main() -> None:
     import torch
 
     from benchmark.cache import FeatureCache
-    from benchmark.corpora.speech_commands import load_speech_commands
-    from benchmark.corpora.synthetic_speech_commands import ensure_synthetic_speech_commands
+    from benchmark.corpora.loaders.speech_commands import load_speech_commands
+    from benchmark.corpora.synthetic.speech_commands import ensure_synthetic_speech_commands
     from benchmark.featurizer import Featurizer
     from benchmark.features import StreamingFrames, hash_utterances, load_features
     from benchmark.optim import Adam

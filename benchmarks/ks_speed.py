@@ -53,7 +53,7 @@ def floor_rows(root: Path, steps: int, batch: int) -> dict[str, tuple[str, float
     from torchaudio.compliance import kaldi
     from torchaudio.functional import compute_deltas
 
-    from benchmark.corpora.speech_commands import load_speech_commands
+    from benchmark.corpora.loaders.speech_commands import load_speech_commands
 
     def fbank_deltas(wav):
         mel = kaldi.fbank(torch.from_numpy(wav)[None], num_mel_bins=80, snip_edges=False)
@@ -113,7 +113,7 @@ def main() -> None:
     args = parser.parse_args()
     print("measuring...", flush=True)
     if args.data is None:
-        from benchmark.corpora.synthetic_speech_commands import ensure_synthetic_speech_commands
+        from benchmark.corpora.synthetic.speech_commands import ensure_synthetic_speech_commands
 
         args.data = ensure_synthetic_speech_commands(num_clips=3000)
     with tempfile.TemporaryDirectory() as tmp:

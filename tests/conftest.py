@@ -25,7 +25,7 @@ def isolated_dirs(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_sc(tmp_path_factory) -> Path:
     """A 160-clip synthetic Speech Commands v0.01 tree (24 speakers)."""
-    from benchmark.corpora.synthetic_speech_commands import ensure_synthetic_speech_commands
+    from benchmark.corpora.synthetic.speech_commands import ensure_synthetic_speech_commands
 
     return ensure_synthetic_speech_commands(tmp_path_factory.mktemp("sc") / "tiny", num_clips=160, progress=False)
 
@@ -49,7 +49,7 @@ def no_content_corpus_variables():
 @pytest.fixture(scope="session")
 def tiny_librispeech(tmp_path_factory) -> Path:
     """A 12-sentence synthetic LibriSpeech tree (8 train, 2 dev, 2 test speakers, one sentence each)."""
-    from benchmark.corpora.synthetic_librispeech import ensure_synthetic_librispeech
+    from benchmark.corpora.synthetic.librispeech import ensure_synthetic_librispeech
 
     return ensure_synthetic_librispeech(tmp_path_factory.mktemp("ls") / "tiny", num_sentences=12, progress=False)
 
@@ -57,7 +57,7 @@ def tiny_librispeech(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_quesst(tmp_path_factory) -> Path:
     """A synthetic QUESST 2014 tree: 2 dev and 2 eval queries, 12 documents."""
-    from benchmark.corpora.synthetic_quesst14 import ensure_synthetic_quesst14
+    from benchmark.corpora.synthetic.quesst14 import ensure_synthetic_quesst14
 
     return ensure_synthetic_quesst14(tmp_path_factory.mktemp("quesst") / "tiny", num_queries=2, num_documents=12,
                                      progress=False)

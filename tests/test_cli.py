@@ -47,7 +47,7 @@ def test_fbank_with_cmvn_scores_chance(tiny_sc, tmp_path):
     # share of that class in test (1/12 on a balanced test set)
     from collections import Counter
 
-    from benchmark.corpora.speech_commands import load_speech_commands
+    from benchmark.corpora.loaders.speech_commands import load_speech_commands
 
     test = load_speech_commands(tiny_sc)["test"]
     shares = [count / len(test) for count in Counter(u.label for u in test).values()]

@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("espeakng_loader")
 
-from benchmark.corpora import espeak  # noqa: E402
+from benchmark.corpora.synthetic import espeak  # noqa: E402
 from benchmark.errors import UserError  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,7 +65,7 @@ def test_phonemes():
 
 _REPLAY = """
 import hashlib
-from benchmark.corpora import espeak
+from benchmark.corpora.synthetic import espeak
 h = hashlib.sha1()
 for word, voice in [("yes", "en-us"), ("happy", "en+f4"), ("yes", "en-us"), ("dog", "en-029+klatt")]:
     h.update(espeak.synthesize(word, voice, pitch=40, rate=160)[0].tobytes())

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from benchmark.corpora import sentences
-from benchmark.corpora.librispeech import SUBSETS, load_librispeech
+from benchmark.corpora.synthetic import sentences
+from benchmark.corpora.loaders.librispeech import SUBSETS, load_librispeech
 from benchmark.errors import CorpusError
 from benchmark.transcripts import PHONES, UNITS, as_text, characters, g2p
 

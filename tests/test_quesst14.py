@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from benchmark.corpora.quesst14 import DOCUMENTS, load_quesst14
+from benchmark.corpora.loaders.quesst14 import DOCUMENTS, load_quesst14
 from benchmark.errors import CorpusError
 
 pytest.importorskip("espeakng_loader")

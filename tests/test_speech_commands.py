@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import soundfile
 
-from benchmark.corpora.speech_commands import CLASSES, COMMANDS, NOISE_PARTS, load_speech_commands
+from benchmark.corpora.loaders.speech_commands import CLASSES, COMMANDS, NOISE_PARTS, load_speech_commands
 from benchmark.errors import CorpusError, UserError
 
 pytest.importorskip("espeakng_loader")
 
-from benchmark.corpora import synthetic_speech_commands as synth  # noqa: E402
+from benchmark.corpora.synthetic import speech_commands as synth  # noqa: E402
 
 TINY = 120  # clips: enough for every class in every split
 

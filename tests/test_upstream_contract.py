@@ -19,7 +19,7 @@ def doc_example() -> type:
 
 
 def test_doc_example_honours_the_contract_and_extracts(tiny_sc, tmp_path):
-    from benchmark.corpora.speech_commands import load_speech_commands
+    from benchmark.corpora.loaders.speech_commands import load_speech_commands
 
     upstream = doc_example()()
     samples = torch.tensor([16000, 3201, 320, 1])

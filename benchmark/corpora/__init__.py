@@ -34,18 +34,18 @@ class CorpusFormat:
 
 CORPUS_FORMATS: dict[str, CorpusFormat] = {
     "speech_commands_v0.01": CorpusFormat(
-        loader="benchmark.corpora.speech_commands:load_speech_commands",
-        synthetic="benchmark.corpora.synthetic_speech_commands:ensure_synthetic_speech_commands",
+        loader="benchmark.corpora.loaders.speech_commands:load_speech_commands",
+        synthetic="benchmark.corpora.synthetic.speech_commands:ensure_synthetic_speech_commands",
         expected="Speech Commands v0.01: one folder per word, _background_noise_/, "
                  "validation_list.txt, testing_list.txt"),
     "librispeech": CorpusFormat(
-        loader="benchmark.corpora.librispeech:load_librispeech",
-        synthetic="benchmark.corpora.synthetic_librispeech:ensure_synthetic_librispeech",
+        loader="benchmark.corpora.loaders.librispeech:load_librispeech",
+        synthetic="benchmark.corpora.synthetic.librispeech:ensure_synthetic_librispeech",
         expected="LibriSpeech: train-clean-100/, dev-clean/, test-clean/ with <speaker>/<chapter>/*.flac and "
                  "<speaker>-<chapter>.trans.txt"),
     "quesst14": CorpusFormat(
-        loader="benchmark.corpora.quesst14:load_quesst14",
-        synthetic="benchmark.corpora.synthetic_quesst14:ensure_synthetic_quesst14",
+        loader="benchmark.corpora.loaders.quesst14:load_quesst14",
+        synthetic="benchmark.corpora.synthetic.quesst14:ensure_synthetic_quesst14",
         expected="QUESST 2014: Audio/, dev_queries/, eval_queries/, scoring/language_key_*.lst and "
                  "scoring/groundtruth_quesst14_{dev,eval}/*.rttm"),
 }

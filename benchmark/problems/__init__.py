@@ -38,6 +38,9 @@ class RunContext:
             ``layer_norm``, ``path`` = ``"pooled"`` or ``"frames"``, ...).
         checkpoint: where training keeps its resumable state.
         progress: show progress bars.
+        device: where the featurizer and head run (``"cpu"``, ``"cuda:0"``); features
+            arrive on the CPU and are moved batch by batch. Create no tensor on a
+            hard-coded device.
     """
 
     spec: Any
@@ -48,6 +51,7 @@ class RunContext:
     config: dict[str, Any]
     checkpoint: Path
     progress: bool = True
+    device: Any = "cpu"
 
 
 @dataclass

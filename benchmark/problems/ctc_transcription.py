@@ -82,9 +82,7 @@ def score(ctx: RunContext) -> Scored:
     augment = SpecAugment(**options["specaugment"]) if options.get("specaugment") else None
     featurizer = Featurizer(upstream.num_layers, config["featurizer"], config["layer_norm"])
     model = CtcModel(featurizer, ctx.head_cls(upstream.hidden_size, len(units), **config["head_args"]), augment)
-    settings = TrainSettings(**{k: config[k] for k in ("optimizer", "lr", "batch_size", "grad_accum",
-                                                      "steps", "eval_interval", "seed")},
-                             grad_clip=float(options.get("grad_clip", 0.0)))
+    settings = TrainSettings.from_config(config)
     max_frames = BATCH_SECONDS * 16_000 // upstream.downsample_rate
     metric = METRICS[spec.metric]
 

@@ -11,7 +11,7 @@ SUPERB's protocol (s3prl's ``quesst14_dtw``), run on each upstream layer:
 5. MTWV (:func:`benchmark.metrics.mtwv`) on dev picks the layer, whose test MTWV is
    the result. ``--featurizer last`` or ``layer:N`` searches only that layer.
 
-Splits come from :mod:`benchmark.corpora.quesst14`: ``dev`` and ``test`` are query
+Splits come from :mod:`benchmark.corpora.loaders.quesst14`: ``dev`` and ``test`` are query
 sets whose labels list the documents that contain them, ``documents`` the collection.
 """
 
@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from benchmark.corpora.quesst14 import DOCUMENTS
+from benchmark.corpora.loaders.quesst14 import DOCUMENTS
 from benchmark.dtw import match_documents
 from benchmark.errors import CorpusError
 from benchmark.featurizer import parse_mode

@@ -96,8 +96,7 @@ def score(ctx: RunContext) -> Scored:
     pooled = config["path"] == "pooled"
     featurizer = Featurizer(upstream.num_layers, config["featurizer"], config["layer_norm"])
     model = UtteranceClassifier(featurizer, ctx.head_cls(upstream.hidden_size, len(classes), **spec.head_args))
-    settings = TrainSettings(**{k: config[k] for k in ("optimizer", "lr", "batch_size", "grad_accum",
-                                                      "steps", "eval_interval", "seed")})
+    settings = TrainSettings.from_config(config)
     targets = {split: torch.from_numpy(y) for split, y in labels.items()}
     train_logits = logits_fn(model, features["train"], pooled)
     dev_logits = logits_fn(model, features["dev"], pooled)

@@ -1,7 +1,7 @@
 """A small ctypes driver for the eSpeak NG speech synthesiser.
 
 The shared library and its data come from the PyPI package ``espeakng-loader``
-(no system install needed). Used to synthesise corpora (:mod:`.synthetic_speech_commands`)
+(no system install needed). Used to synthesise corpora (:mod:`.speech_commands`)
 and as a grapheme-to-phoneme converter (:func:`phonemes`).
 
 eSpeak NG keeps global state (current voice, parameters, callback), so the engine

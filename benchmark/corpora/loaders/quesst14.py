@@ -1,7 +1,7 @@
 """Loader for QUESST 2014 (QbE): spoken queries searched in a spoken collection.
 
 Reads the layout of ``quesst14Database.tgz`` and of the synthetic stand-in
-(:mod:`.synthetic_quesst14`)::
+(:mod:`benchmark.corpora.synthetic.quesst14`)::
 
     <root>/Audio/quesst14_<nnnnn>.wav                the search collection (documents)
     <root>/dev_queries/quesst14_dev_<nnnn>.wav      dev queries

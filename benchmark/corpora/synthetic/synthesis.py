@@ -10,8 +10,8 @@
 - :func:`ensure_generated`: generation into a hidden sibling directory, renamed into
   place with a ``.complete`` marker, so an interrupted run never looks finished.
 
-Corpora: :mod:`.synthetic_speech_commands`, :mod:`.synthetic_librispeech`,
-:mod:`.synthetic_quesst14`.
+Corpora: :mod:`.speech_commands`, :mod:`.librispeech`,
+:mod:`.quesst14`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.corpora import espeak
+from benchmark.corpora.synthetic import espeak
 from benchmark.errors import CorpusError
 
 SAMPLE_RATE = 16000

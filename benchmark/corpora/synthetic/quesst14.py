@@ -19,7 +19,7 @@ rest the documents. Audio is 16 kHz mono 16-bit WAV with quiet noise (25..45 dB 
 The RTTM lines carry no times (``<NA>``): only which document holds which query is
 known. Output is byte-identical for the same sizes and ``seed``.
 
-Run ``python -m benchmark.corpora.synthetic_quesst14 --out DIR`` or call
+Run ``python -m benchmark.corpora.synthetic.quesst14 --out DIR`` or call
 :func:`ensure_synthetic_quesst14`.
 """
 
@@ -31,8 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.corpora import sentences
-from benchmark.corpora.synthesis import (
+from benchmark.corpora.synthetic import sentences
+from benchmark.corpora.synthetic.synthesis import (
     SAMPLE_RATE,
     Speaker,
     default_data_dir,
@@ -178,13 +178,13 @@ def _write_readme(root: Path, layout: Plan, num_queries: int, num_documents: int
     (root / "README.synthetic.txt").write_text(
         f"""SYNTHETIC speech, not recordings: a stand-in for QUESST 2014 (English part).
 
-Made by benchmark.corpora.synthetic_quesst14 (generator version {GENERATOR_VERSION}) with
+Made by benchmark.corpora.synthetic.quesst14 (generator version {GENERATOR_VERSION}) with
 num_queries={num_queries} per query set, num_documents={num_documents}, seed={seed}.
 Same layout as quesst14Database (Audio/, dev_queries/, eval_queries/, scoring/), so the
 same loader reads both; every file is listed as nnenglish.
 
 Queries: single nouns or adjective + noun phrases, each spoken alone. Documents:
-sentences from benchmark.corpora.sentences; every query is planted in 1 to {MAX_PLANTED}
+sentences from benchmark.corpora.synthetic.sentences; every query is planted in 1 to {MAX_PLANTED}
 documents, and a document counts as containing a query when the query's words appear
 in it in a row. The RTTM files carry no times. Audio: eSpeak NG (espeakng-loader
 package), 16 kHz, 0.1-0.3 s of silence on both sides, peak -20..-3 dBFS, white, pink,
@@ -245,7 +245,7 @@ def ensure_synthetic_quesst14(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmark.corpora.synthetic_quesst14",
+    parser = argparse.ArgumentParser(prog="python -m benchmark.corpora.synthetic.quesst14",
                                      description="Generate a synthetic corpus in the QUESST 2014 layout.")
     parser.add_argument("--out", type=Path, help="output directory (default: the cache directory)")
     parser.add_argument("--num-queries", type=int, default=30, help="queries per query set (default 30)")

@@ -13,7 +13,7 @@ random offset, a random level, and additive noise at a random SNR. The tree::
 Splits are speaker-disjoint (about 2/3 of the speakers train, 1/6 validation,
 1/6 test). Output is byte-identical for the same ``num_clips`` and ``seed``.
 
-Run ``python -m benchmark.corpora.synthetic_speech_commands --out DIR`` or call
+Run ``python -m benchmark.corpora.synthetic.speech_commands --out DIR`` or call
 :func:`ensure_synthetic_speech_commands`.
 """
 
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.corpora.synthesis import (
+from benchmark.corpora.synthetic.synthesis import (
     SAMPLE_RATE,
     Speaker,
     default_data_dir,
@@ -159,7 +159,7 @@ def _write_text_files(root: Path, clips: list[Clip], num_clips: int, seed: int) 
     (root / "README.synthetic.txt").write_text(
         f"""SYNTHETIC speech, not recordings: a stand-in for Speech Commands v0.01.
 
-Made by benchmark.corpora.synthetic_speech_commands (generator version
+Made by benchmark.corpora.synthetic.speech_commands (generator version
 {GENERATOR_VERSION}) with num_clips={num_clips}, seed={seed}. Same layout as the real
 corpus (one folder per word, <speaker>_nohash_<n>.wav, validation_list.txt,
 testing_list.txt, _background_noise_/), so the same loader reads both.
@@ -225,7 +225,7 @@ def ensure_synthetic_speech_commands(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m benchmark.corpora.synthetic_speech_commands",
+        prog="python -m benchmark.corpora.synthetic.speech_commands",
         description="Generate a synthetic corpus in the Speech Commands v0.01 layout.",
     )
     parser.add_argument("--out", type=Path, help="output directory (default: the cache directory)")

@@ -1,7 +1,7 @@
 """Loader for Speech Commands v0.01 (keyword spotting, 12 classes).
 
 Reads the layout of the real download (``speech_commands_v0.01.tar.gz``) and of the
-synthetic stand-in (:mod:`.synthetic_speech_commands`)::
+synthetic stand-in (:mod:`benchmark.corpora.synthetic.speech_commands`)::
 
     <root>/<word>/<speaker>_nohash_<n>.wav     one folder per word, 1 s clips at 16 kHz
     <root>/_background_noise_/*.wav            long noise recordings

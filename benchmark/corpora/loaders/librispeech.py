@@ -2,7 +2,7 @@
 
 Reads the layout of the real download (``train-clean-100.tar.gz`` etc. extracted
 into one ``LibriSpeech/`` folder) and of the synthetic stand-in
-(:mod:`.synthetic_librispeech`)::
+(:mod:`benchmark.corpora.synthetic.librispeech`)::
 
     <root>/<subset>/<speaker>/<chapter>/<speaker>-<chapter>-<nnnn>.flac
     <root>/<subset>/<speaker>/<chapter>/<speaker>-<chapter>.trans.txt   "<utterance id> <TRANSCRIPT>" lines
