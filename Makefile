@@ -21,7 +21,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet torch==2.9.1
-	$(BIN)/pip install --quiet torch==2.9.1 'torchaudio==2.9.*'
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --progress-bar on torch==2.9.1
+	$(BIN)/pip install --progress-bar on torch==2.9.1 'torchaudio==2.9.*'
+	$(BIN)/pip install --progress-bar on -e '.[test]'
 	touch $@

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 
@@ -52,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--data", action="append", default=[], metavar="TASK=PATH",
                         help="corpus root of one task (repeatable; default: as `superb run`)")
     submit.add_argument("--steps", type=int, help="optimizer steps for every task (default: tasks.yaml)")
+    submit.add_argument("--lr", type=float, help="learning rate for every trained task (default: tasks.yaml)")
+    submit.add_argument("--seed", type=int, default=0)
+    submit.add_argument("--featurizer", default="weighted_sum", help="weighted_sum (default), last, or layer:N")
     submit.add_argument("--out", type=Path, default=Path("results"), help="results directory (default: results)")
     submit.add_argument("--quiet", action="store_true", help="no progress bars")
     add_upstream_options(submit)
@@ -201,15 +205,22 @@ def cmd_submit(args) -> None:
         raise UserError(f"submit {args.name}: check-upstream failed {', '.join(failed)}; nothing was run")
     del upstream
     failures = []
-    for task in tasks:
-        req = RunRequest(upstream=args.name, task=task, data=data.get(task), steps=args.steps, out=args.out,
-                         progress=not args.quiet, upstream_options=options)
+    clock = TaskClock(len(tasks))
+    for k, task in enumerate(tasks, 1):
+        print(f"task {k}/{len(tasks)}: {task}{clock.left()}", file=sys.stderr, flush=True)
+        trained = get_task(task).head is not None
+        req = RunRequest(upstream=args.name, task=task, data=data.get(task), steps=args.steps if trained else None,
+                         lr=args.lr if trained else None, seed=args.seed, featurizer=args.featurizer,
+                         out=args.out, progress=not args.quiet, upstream_options=options)
+        start = time.perf_counter()
         try:
             output = run(req)
         except UserError as err:
+            clock.finished(time.perf_counter() - start, reused=False)
             failures.append(task)
             print(f"{task}: failed: {err}", file=sys.stderr)
             continue
+        clock.finished(time.perf_counter() - start, output.reused)
         metric = output.result["main_metric"]["name"]
         score = output.result["metrics"].get("test", {}).get(metric)
         print(f"{task}: test {metric} {score if score is None else f'{score:.4f}'} "
@@ -220,6 +231,26 @@ def cmd_submit(args) -> None:
     if failures:
         raise UserError(f"submit {args.name}: {len(failures)} of {len(tasks)} tasks failed ({', '.join(failures)}); "
                         f"fix them and rerun the same command (finished tasks are not rerun)")
+
+
+class TaskClock:
+    """Estimates the time left of ``total`` tasks from the mean of those run so far (reused ones cost nothing)."""
+
+    def __init__(self, total: int):
+        self.total, self.done = total, 0
+        self.run_seconds: list[float] = []
+
+    def finished(self, seconds: float, reused: bool) -> None:
+        self.done += 1
+        if not reused:
+            self.run_seconds.append(seconds)
+
+    def left(self) -> str:
+        """``" (about 3 min left)"`` once a task has run, else ``""``."""
+        if not self.run_seconds:
+            return ""
+        seconds = sum(self.run_seconds) / len(self.run_seconds) * (self.total - self.done)
+        return f" (about {seconds / 60:.0f} min left)" if seconds >= 90 else f" (about {seconds:.0f} s left)"
 
 
 COMMANDS = {"run": cmd_run, "list": cmd_list, "leaderboard": cmd_leaderboard, "cache": cmd_cache,

@@ -92,10 +92,15 @@ def _forward(upstream: Upstream, wavs: list[np.ndarray]) -> list[Tensor]:
         reason = str(err).splitlines()[0][:200] if str(err) else ""
         raise UserError(f"upstream {upstream.name}: raised {type(err).__name__}: {reason} (batch of {len(wavs)} "
                         f"clips, {int(lengths.min())}-{int(lengths.max())} samples); run "
-                        f"`superb check-upstream {upstream.name}` (--debug shows the traceback)") from err
+                        f"`superb check-upstream {requested_as(upstream)}` (--debug shows the traceback)") from err
     check_output(upstream, out, lengths)
     stacked = torch.stack(out.layers, dim=2)  # (batch, frames, layers, dim)
     return [stacked[i, :int(n)].float().clone() for i, n in enumerate(out.lengths)]
+
+
+def requested_as(upstream: Upstream) -> str:
+    """The upstream as the user named it (``my_encoder.py:MyEncoder``), else its own name."""
+    return getattr(upstream, "requested_as", upstream.name)
 
 
 def check_output(upstream: Upstream, out: UpstreamOutput, samples: Tensor) -> None:
@@ -106,7 +111,7 @@ def check_output(upstream: Upstream, out: UpstreamOutput, samples: Tensor) -> No
     problem = problem or stride_problem(upstream, out.lengths, samples)
     if problem:
         raise UserError(f"upstream {upstream.name}: {problem}; fix the upstream "
-                        f"(run `superb check-upstream {upstream.name}`)")
+                        f"(run `superb check-upstream {requested_as(upstream)}`)")
 
 
 def length_batches(lengths: list[int]) -> list[list[int]]:

@@ -20,7 +20,8 @@ class Entry:
 
 def suggest(name: str, candidates: list[str]) -> str:
     """Return ``" Did you mean: a, b?"`` for the closest candidates, or ``""``."""
-    close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
+    by_lower = {c.lower(): c for c in candidates}
+    close = [by_lower[c] for c in difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.5)]
     return f" Did you mean: {', '.join(close)}?" if close else ""
 
 

@@ -23,6 +23,7 @@ import hashlib
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -59,8 +60,19 @@ class RunOutput:
     messages: list[str] = field(default_factory=list)
 
 
+FEATURIZER_MODES = re.compile(r"weighted_sum|last|layer:\d+")
+"""``--featurizer`` values (the layer range of ``layer:N`` is checked once the upstream is built)."""
+
+
 def check_options(req: RunRequest) -> None:
-    """Refuse out-of-range options before anything is loaded."""
+    """Refuse bad options before anything is loaded (no torch import: a typo answers at once)."""
+    from benchmark.tasks import get_task
+    from upstreams import check_request
+
+    get_task(req.task)
+    check_request(req.upstream, req.upstream_options)
+    if not FEATURIZER_MODES.fullmatch(req.featurizer):
+        raise UserError(f"--featurizer {req.featurizer!r} is not one of weighted_sum, last, layer:N")
     if req.steps is not None and req.steps < 1:
         raise UserError(f"--steps {req.steps}: must be at least 1")
     if req.lr is not None and not (math.isfinite(req.lr) and req.lr > 0):

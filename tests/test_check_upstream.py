@@ -1,6 +1,8 @@
 """`superb check-upstream` and `superb submit`: the contract checks pass on good upstreams and name what breaks."""
 
+import json
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -95,11 +97,23 @@ def test_cli_report_and_exit_status(broken, tmp_path):
 def test_submit_checks_runs_every_task_and_resumes(tiny_sc, tmp_path):
     example = doc_example_file(tmp_path)
     args = ["submit", f"{example}:FramedEnergy", "--tasks", "ks", "--data", f"ks={tiny_sc}", "--steps", "5",
-            "--out", str(tmp_path / "runs"), "--quiet"]
+            "--lr", "1e-3", "--seed", "2", "--out", str(tmp_path / "runs"), "--quiet"]
     first = superb(*args)
     assert "passed: all 7 checks" in first.stdout and "ks: test accuracy" in first.stdout
+    assert "task 1/1: ks" in first.stderr
+    result = json.loads(Path(first.stdout.split("[done] ")[1].split()[0]).read_text())
+    assert result["config"]["lr"] == 1e-3 and result["config"]["seed"] == 2
     assert "[done]" in first.stdout and any(line.endswith(".md") for line in first.stdout.splitlines())
     again = superb(*args)
     assert "[already done]" in again.stdout
     broken = superb("submit", f"{example}:FramedEnergy", "--tasks", "kss", check=False)
     assert broken.returncode == 2 and "Did you mean: ks" in broken.stderr
+
+
+def test_a_failed_run_names_the_upstream_as_typed(broken, tiny_sc, tmp_path):
+    spec = f"{broken}:NaNs"
+    proc = superb("run", "--upstream", spec, "--task", "ks", "--data", str(tiny_sc), "--steps", "2",
+                  "--out", str(tmp_path / "runs"), "--quiet", check=False)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+    assert "returned NaN or Inf" in lines[0] and f"(run `superb check-upstream {spec}`)" in lines[0]

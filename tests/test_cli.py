@@ -151,3 +151,31 @@ def test_cache_info_and_clear(tiny_sc, tmp_path):
     assert "removed 1 upstream caches" in cleared
     assert not (cache / "v1" / "file-hashes.json").exists()  # remembered audio hashes go too
     assert "fbank_no_cmvn-" not in superb("cache", "info", "--cache-dir", str(cache)).stdout
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--upstream", "fbank_no_cmvn_typo", "--task", "ks"], "unknown upstream 'fbank_no_cmvn_typo'. Did you mean: fbank_no_cmvn?"),
+    (["--upstream", "fbank", "--task", "KS"], "unknown task 'KS'. Did you mean: ks?"),
+    (["--upstream", "fbank", "--task", "ks", "--featurizer", "lastt"], "--featurizer 'lastt' is not one of"),
+    (["--upstream", "whisper_encoder", "--upstream-size", "tiny", "--upstream-option", "sise=1", "--task", "ks"],
+     "upstream whisper_encoder: does not take option sise. Did you mean: size? It takes size, ckpt"),
+])
+def test_bad_run_options_are_refused_before_torch_is_imported(args, expected):
+    code = ("import sys; from benchmark.cli import main; rc = main(['run', *sys.argv[1:]]); "
+            "assert rc == 2, rc; assert 'torch' not in sys.modules, 'torch imported'")
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], lines
+
+
+def test_a_text_file_as_checkpoint_is_not_a_checkpoint(tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("hello\n")
+    proc = superb("check-upstream", "whisper_encoder", "--upstream-size", "tiny", "--upstream-ckpt", str(text),
+                  check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"superb: error: whisper_encoder notes: {text} is not a checkpoint (neither a torch.save file nor a pickle); "
+        f"check --upstream-ckpt"]

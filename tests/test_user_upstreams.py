@@ -58,5 +58,5 @@ def test_clear_errors(tmp_path):
     (tmp_path / "plain.py").write_text("class NotAnUpstream:\n    pass\n")
     with pytest.raises(UserError, match="not an upstreams.base.Upstream"):
         build_upstream(f"{tmp_path}/plain.py:NotAnUpstream")
-    with pytest.raises(UserError, match=r"does not take options \['size'\]; it takes none"):
+    with pytest.raises(UserError, match=r"does not take option size\. It takes no options"):
         build_upstream(f"{spec}:FramedEnergy", size="base")

@@ -74,16 +74,76 @@ def resolve(name: str):
                     f"or pass s3prl:<name> or path/to/file.py:ClassName")
 
 
+def check_request(name: str, options: dict) -> None:
+    """Refuse an unknown upstream name or options it does not take, without importing torch or the upstream.
+
+    Options are checked against the parameters the upstream's source declares (read
+    with :mod:`ast`, not imported); where they cannot be read statically (a user's
+    file, an entry point, ``**kwargs``), :func:`build_upstream` checks them on load.
+    """
+    from benchmark.errors import UserError
+    from upstreams.user import entry_points, is_file_spec
+
+    if name.startswith("s3prl:") or is_file_spec(name):
+        return
+    if name not in UPSTREAMS.names() and name not in entry_points():
+        resolve(name)  # raises the "unknown upstream ... did you mean" error
+    if name in UPSTREAMS.names():
+        accepted = declared_parameters(UPSTREAMS.entry(name).target)
+        if accepted is not None and (unknown := sorted(set(options) - set(accepted))):
+            raise UserError(_options_error(name, unknown, accepted))
+
+
+def declared_parameters(target: str) -> list[str] | None:
+    """The keyword parameters ``"module:Attribute"`` declares in its source, or ``None`` if not plain to see.
+
+    A function's own parameters, or a class's ``__init__`` (following base classes
+    defined in the same module); ``None`` when it takes ``**kwargs`` or the
+    definition is elsewhere.
+    """
+    import ast
+    import importlib.util
+
+    module_name, _, attribute = target.partition(":")
+    spec = importlib.util.find_spec(module_name)
+    if spec is None or not spec.origin:
+        return None
+    tree = ast.parse(open(spec.origin, encoding="utf-8").read())
+    defs = {node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    node = defs.get(attribute)
+    while isinstance(node, ast.ClassDef):
+        init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+        if init is not None:
+            node = init
+            break
+        bases = [b.id for b in node.bases if isinstance(b, ast.Name)]
+        node = defs.get(bases[0]) if bases else None
+    if not isinstance(node, ast.FunctionDef) or node.args.kwarg is not None:
+        return None
+    names = [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+    return [n for n in names if n != "self"]
+
+
+def _options_error(name: str, unknown: list[str], accepted: list[str]) -> str:
+    from benchmark.registry import suggest
+
+    hints = "".join(suggest(option, accepted) for option in unknown)
+    return (f"upstream {name}: does not take option{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}."
+            f"{hints} It takes {', '.join(accepted) or 'no options'}")
+
+
 def build_upstream(name: str, **options):
     """Instantiate the upstream called ``name`` with ``options`` (``size``, ``ckpt``, ...), in eval mode."""
     import inspect
 
+    from benchmark.errors import UserError
+
+    check_request(name, options)
+    factory = resolve(name)
     import torch
 
-    from benchmark.errors import UserError
     from upstreams.base import Upstream
 
-    factory = resolve(name)
     if not callable(factory):
         raise UserError(f"upstream {name}: {factory!r} is not a class (see docs/upstream-contract.md)")
     inherits_module_init = inspect.isclass(factory) and factory.__init__ is torch.nn.Module.__init__
@@ -93,10 +153,11 @@ def build_upstream(name: str, **options):
     except TypeError:
         accepted = [p for p, param in signature.parameters.items()
                     if param.kind not in (param.VAR_POSITIONAL, param.VAR_KEYWORD)]
-        raise UserError(f"upstream {name}: does not take options {sorted(options)}; it takes "
-                        f"{', '.join(accepted) or 'none'}") from None
+        raise UserError(_options_error(name, sorted(set(options) - set(accepted)) or sorted(options),
+                                       accepted)) from None
     upstream = factory(**options)
     if not isinstance(upstream, Upstream):
         raise UserError(f"upstream {name}: built a {type(upstream).__name__}, not an upstreams.base.Upstream "
                         f"subclass (see docs/upstream-contract.md)")
+    upstream.requested_as = name  # how the user named it, for hints (`superb check-upstream <name>`)
     return upstream.eval()

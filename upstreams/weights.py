@@ -26,9 +26,14 @@ def load_weights(path: str | Path, what: str) -> Any:
     """
     import torch
 
+    import zipfile
+
     path = Path(path).expanduser()
     if not path.is_file():
         raise UserError(f"{what}: checkpoint {path} does not exist; check --upstream-ckpt")
+    if not zipfile.is_zipfile(path) and not _starts_like_pickle(path):
+        raise UserError(f"{what}: {path} is not a checkpoint (neither a torch.save file nor a pickle); "
+                        f"check --upstream-ckpt")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
@@ -39,6 +44,12 @@ def load_weights(path: str | Path, what: str) -> Any:
     except Exception as err:  # noqa: BLE001 - any other failure means the file is unusable
         reason = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
         raise UserError(f"{what}: {path} is not a readable PyTorch checkpoint ({reason})") from None
+
+
+def _starts_like_pickle(path: Path) -> bool:
+    """True when ``path`` begins with a pickle protocol marker (legacy ``torch.save`` files do)."""
+    with open(path, "rb") as f:
+        return f.read(1) == b"\x80"
 
 
 def missing_weights(what: str, url: str, destination: str | Path, reason: BaseException, option: str) -> UserError:
