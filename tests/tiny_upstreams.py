@@ -97,6 +97,9 @@ def save_tiny_hf(model_type: str, folder: Path, seed: int = 0, **overrides) -> P
     extractor, written with ``save_pretrained`` to ``folder``."""
     from transformers import AutoConfig, AutoModel, Wav2Vec2FeatureExtractor
 
+    from upstreams.hf import transformers_module
+
+    transformers_module()  # quiet: no progress bars or warnings
     config = AutoConfig.for_model(model_type, **{**HF_TINY, **overrides})
     torch.manual_seed(seed)
     AutoModel.from_config(config).save_pretrained(folder)
@@ -113,6 +116,9 @@ def openai_to_hf_whisper(checkpoint: dict, decoder_layers: int | None = None):
     """
     from transformers import WhisperConfig, WhisperForConditionalGeneration
 
+    from upstreams.hf import transformers_module
+
+    transformers_module()
     dims = checkpoint["dims"]
     config = WhisperConfig(vocab_size=dims["n_vocab"], num_mel_bins=dims["n_mels"], d_model=dims["n_audio_state"],
                            encoder_layers=dims["n_audio_layer"], encoder_attention_heads=dims["n_audio_head"],
