@@ -71,8 +71,11 @@ def transformers_module():
     except ImportError:
         raise UserError("hf: upstreams need transformers: pip install 'superb[hf]' "
                         "(transformers and safetensors)") from None
+    from huggingface_hub.utils import logging as hub_logging
+
     transformers.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
+    hub_logging.set_verbosity_error()  # its retry warnings would break the one-line error
     return transformers
 
 
