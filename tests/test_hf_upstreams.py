@@ -15,7 +15,7 @@ LARGE_STYLE = dict(feat_extract_norm="layer", do_stable_layer_norm=True)
 """Layer norm in the front end and pre-norm blocks, as in the Large models (padded batches with a mask)."""
 
 ARCHITECTURES = [("wav2vec2", {}), ("wav2vec2", LARGE_STYLE), ("hubert", {}), ("hubert", LARGE_STYLE),
-                 ("wavlm", {}), ("wavlm", LARGE_STYLE), ("data2vec-audio", {})]
+                 ("wavlm", {}), ("wavlm", LARGE_STYLE), ("data2vec-audio", {}), ("wav2vec2-bert", {})]
 
 
 @pytest.fixture(scope="module")
@@ -38,17 +38,20 @@ def test_each_architecture_passes_the_contract_checks(model_type, overrides, tmp
     assert not failed_checks(results), format_report(upstream.display_name(), results)
 
 
-@pytest.mark.parametrize("overrides", [{}, LARGE_STYLE])
-def test_layers_are_the_models_own_hidden_states(overrides, tmp_path):
+@pytest.mark.parametrize("model_type,overrides,samples,frames", [("wav2vec2", {}, 400 + 320 * 20, 21),
+                                                                  ("wav2vec2", LARGE_STYLE, 400 + 320 * 20, 21),
+                                                                  ("wav2vec2-bert", {}, 560 + 320 * 19, 20)])
+def test_layers_are_the_models_own_hidden_states(model_type, overrides, samples, frames, tmp_path):
+    """On a clip whose length the contract's padding leaves as it is."""
     from transformers import AutoFeatureExtractor, AutoModel
 
-    folder = save_tiny_hf("wav2vec2", tmp_path / "w2v", **overrides)
-    clip = torch.randn(400 + 320 * 20)  # a length the contract's padding leaves as it is
+    folder = save_tiny_hf(model_type, tmp_path / model_type, **overrides)
+    clip = torch.randn(samples)
     out = encode(build_upstream(f"hf:{folder}"), [clip])
     inputs = AutoFeatureExtractor.from_pretrained(folder)(clip.numpy(), sampling_rate=16_000, return_tensors="pt")
     with torch.inference_mode():
-        own = AutoModel.from_pretrained(folder).eval()(inputs["input_values"], output_hidden_states=True)
-    assert len(out.layers) == len(own.hidden_states) == 3 and out.lengths.tolist() == [21]
+        own = AutoModel.from_pretrained(folder).eval()(**inputs, output_hidden_states=True)
+    assert len(out.layers) == len(own.hidden_states) == 3 and out.lengths.tolist() == [frames]
     for ours, theirs in zip(out.layers, own.hidden_states):
         torch.testing.assert_close(ours, theirs, rtol=0, atol=1e-5)
 

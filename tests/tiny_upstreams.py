@@ -92,19 +92,27 @@ HF_TINY = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, inter
 """transformers config overrides that shrink a wav2vec 2.0-family model to 32 dims, 2 layers (real front end)."""
 
 
+HF_TINY_BERT = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                    output_hidden_size=32)
+"""The same for w2v-BERT 2.0 (a fbank front end, no convolutions)."""
+
+
 def save_tiny_hf(model_type: str, folder: Path, seed: int = 0, **overrides) -> Path:
-    """A tiny random transformers ``model_type`` model (``wav2vec2``, ``hubert``, ``wavlm``) and its feature
-    extractor, written with ``save_pretrained`` to ``folder``."""
-    from transformers import AutoConfig, AutoModel, Wav2Vec2FeatureExtractor
+    """A tiny random transformers ``model_type`` model (``wav2vec2``, ``hubert``, ``wavlm``, ``data2vec-audio``,
+    ``wav2vec2-bert``) and its feature extractor, written with ``save_pretrained`` to ``folder``."""
+    from transformers import AutoConfig, AutoModel, SeamlessM4TFeatureExtractor, Wav2Vec2FeatureExtractor
 
     from upstreams.hf import transformers_module
 
     transformers_module()  # quiet: no progress bars or warnings
-    config = AutoConfig.for_model(model_type, **{**HF_TINY, **overrides})
+    bert = model_type == "wav2vec2-bert"
+    config = AutoConfig.for_model(model_type, **{**(HF_TINY_BERT if bert else HF_TINY), **overrides})
     torch.manual_seed(seed)
     AutoModel.from_config(config).save_pretrained(folder)
     layer_norm = getattr(config, "feat_extract_norm", "layer") == "layer"
-    Wav2Vec2FeatureExtractor(do_normalize=layer_norm, return_attention_mask=layer_norm).save_pretrained(folder)
+    extractor = (SeamlessM4TFeatureExtractor() if bert
+                 else Wav2Vec2FeatureExtractor(do_normalize=layer_norm, return_attention_mask=layer_norm))
+    extractor.save_pretrained(folder)
     return folder
 
 

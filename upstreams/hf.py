@@ -14,7 +14,8 @@ pins a branch, tag or commit. Two kinds of model:
   :class:`upstreams.whisper_encoder.WhisperEncoder`: same layers, own-length default,
   ``pad_to_30s``, and the same identity as the same weights in an openai-whisper file.
 * **Waveform encoders** (wav2vec 2.0, XLS-R, MMS, HuBERT, WavLM, data2vec-audio, ...: a
-  convolutional front end on raw samples): :class:`HFEncoder`. Layers are exactly the
+  convolutional front end on raw samples) and w2v-BERT 2.0 (10 ms fbank frames stacked in
+  pairs: stride 320 samples, 560-sample receptive field): :class:`HFEncoder`. Layers are exactly the
   model's ``hidden_states`` (``num_hidden_layers + 1``; index 0 is the input of the first
   transformer layer: the projected CNN features plus the convolutional positional
   embedding), stride and receptive field from ``conv_stride`` / ``conv_kernel`` in the
@@ -56,6 +57,9 @@ MASKED_PADDING = {"wav2vec2", "hubert", "wavlm"}
 """Model types whose layer-norm front end honours an attention mask exactly (padded frames zeroed before
 the positional convolution, masked in attention). Others (data2vec-audio's stacked positional
 convolutions spread padding) and group-norm front ends run in groups of equal length."""
+
+FBANK_HOP, FBANK_WINDOW = 160, 400
+"""Samples per hop and per window of the Kaldi fbank that spectrogram front ends (w2v-BERT 2.0) compute."""
 
 WHISPER_NAMES = [(".self_attn.q_proj.", ".attn.query."), (".self_attn.k_proj.", ".attn.key."),
                  (".self_attn.v_proj.", ".attn.value."), (".self_attn.out_proj.", ".attn.out."),
@@ -203,13 +207,19 @@ class HFEncoder(Upstream):
         transformers = transformers_module()
         self.label, self.seed = label, seed
         self.name = f"hf_{config.model_type}"
-        if not hasattr(config, "conv_stride"):
-            raise UserError(f"hf:{source}: {config.model_type} models do not take raw waveforms through a "
-                            f"convolutional front end; hf: runs Whisper and the wav2vec 2.0 family (wav2vec2, "
-                            f"HuBERT, WavLM, data2vec-audio, ...)")
-        self.downsample_rate, self.receptive_field = conv_geometry(list(config.conv_kernel), list(config.conv_stride))
         extractor = pretrained(transformers.AutoFeatureExtractor.from_pretrained, source, revision,
                                "preprocessor_config.json (the feature extractor)")
+        self.spectrogram = "input_features" in extractor.model_input_names
+        if self.spectrogram and hasattr(extractor, "stride"):  # w2v-BERT 2.0: 10 ms fbank frames stacked by stride
+            self.downsample_rate = FBANK_HOP * extractor.stride
+            self.receptive_field = FBANK_WINDOW + FBANK_HOP * (extractor.stride - 1)
+        elif not self.spectrogram and hasattr(config, "conv_stride"):
+            self.downsample_rate, self.receptive_field = conv_geometry(list(config.conv_kernel),
+                                                                       list(config.conv_stride))
+        else:
+            raise UserError(f"hf:{source}: superb does not know the front end of {config.model_type} models; hf: "
+                            f"runs Whisper, the wav2vec 2.0 family (wav2vec2, HuBERT, WavLM, data2vec-audio, ...) "
+                            f"and w2v-BERT 2.0")
         self.normalize = bool(getattr(extractor, "do_normalize", False))
         self.extractor = extractor
         if seed is not None:
@@ -228,7 +238,7 @@ class HFEncoder(Upstream):
 
     def config(self) -> dict[str, Any]:
         random = {} if self.seed is None else {"random_init_seed": self.seed}
-        return {"architecture": self.architecture, "normalize": self.normalize,
+        return {"architecture": self.architecture, "normalize": self.normalize, "spectrogram": self.spectrogram,
                 "equal_length_groups": self.group_norm, **random}
 
     def display_name(self) -> str:
@@ -243,6 +253,11 @@ class HFEncoder(Upstream):
 
     def encode(self, wavs: Tensor, lengths: Tensor) -> tuple[list[Tensor], Tensor]:
         """Zero-padded ``(batch, samples)`` with ``(batch,)`` lengths to the hidden states and ``(batch,)`` frames."""
+        if self.spectrogram:  # in groups of equal length: every clip gives the same number of feature frames
+            features = torch.cat([self.extractor(clip.cpu().numpy(), sampling_rate=SAMPLE_RATE,
+                                                 return_tensors="pt")["input_features"] for clip in wavs])
+            out = self.model(input_features=features.to(wavs.device), output_hidden_states=True)
+            return list(out.hidden_states), torch.full((len(wavs),), features.shape[1], dtype=torch.long)
         mask = None
         if not self.group_norm:
             mask = (torch.arange(wavs.shape[1], device=wavs.device)[None, :] < lengths[:, None]).long()
