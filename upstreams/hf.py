@@ -14,8 +14,7 @@ pins a branch, tag or commit. Two kinds of model:
   :class:`upstreams.whisper_encoder.WhisperEncoder`: same layers, own-length default,
   ``pad_to_30s``, and the same identity as the same weights in an openai-whisper file.
 * **Waveform encoders** (wav2vec 2.0, XLS-R, MMS, HuBERT, WavLM, data2vec-audio, ...: a
-  convolutional front end on raw samples) and w2v-BERT 2.0 (10 ms fbank frames stacked in
-  pairs: stride 320 samples, 560-sample receptive field): :class:`HFEncoder`. Layers are exactly the
+  convolutional front end on raw samples): :class:`HFEncoder`. Layers are exactly the
   model's ``hidden_states`` (``num_hidden_layers + 1``; index 0 is the input of the first
   transformer layer: the projected CNN features plus the convolutional positional
   embedding), stride and receptive field from ``conv_stride`` / ``conv_kernel`` in the
@@ -25,9 +24,12 @@ pins a branch, tag or commit. Two kinds of model:
   mask; the others (group norm in the first convolution, as in the Base models, or
   padding that leaks, as in data2vec-audio) run their batches as groups of equal length
   (:mod:`upstreams.batching`), so a clip's features never depend on its batch-mates.
+* **w2v-BERT 2.0** (a spectrogram front end): also :class:`HFEncoder`; its feature
+  extractor's 10 ms fbank frames, stacked in pairs, give stride 320 samples and a
+  560-sample receptive field; batches run as groups of equal length.
 
 ``random_init=true`` (or a seed) builds the architecture of the config with transformers'
-own initialisation, seeded: only ``config.json`` is needed.
+own initialisation, seeded: only ``config.json`` (and ``preprocessor_config.json``) is read.
 """
 
 from __future__ import annotations
