@@ -47,7 +47,7 @@ from benchmark.errors import UserError
 from upstreams.base import SAMPLE_RATE, Upstream, UpstreamOutput
 from upstreams.batching import in_equal_length_groups
 from upstreams.torchaudio_ssl import contract_lengths, conv_geometry
-from upstreams.weights import random_init_label, random_init_seed, seeded
+from upstreams.weights import random_init_config, random_init_label, random_init_seed, seeded
 
 NOT_ARCHITECTURE = re.compile(r"dropout|layerdrop|mask_|ctc_|label|token_id|vocab|architectures|name_or_path|"
                               r"transformers_version|dtype|codevector|contrastive|diversity|num_negatives|tdnn|"
@@ -239,9 +239,8 @@ class HFEncoder(Upstream):
         self.eval()
 
     def config(self) -> dict[str, Any]:
-        random = {} if self.seed is None else {"random_init_seed": self.seed}
         return {"architecture": self.architecture, "normalize": self.normalize, "spectrogram": self.spectrogram,
-                "equal_length_groups": self.group_norm, **random}
+                "equal_length_groups": self.group_norm, **random_init_config(self.seed)}
 
     def display_name(self) -> str:
         return self.label + random_init_label(self.seed)

@@ -42,7 +42,8 @@ from torch import Tensor, nn
 from benchmark.errors import UserError
 from upstreams.base import Upstream, UpstreamOutput
 from upstreams.batching import in_equal_length_groups
-from upstreams.weights import load_weights, missing_weights, random_init_label, random_init_seed, seeded
+from upstreams.weights import (load_weights, missing_weights, random_init_config, random_init_label, random_init_seed,
+                               seeded)
 
 BUNDLES = {
     "wav2vec2_base": "WAV2VEC2_BASE",
@@ -166,9 +167,8 @@ class SSLUpstream(Upstream):
         self.eval()
 
     def config(self) -> dict[str, Any]:
-        random = {} if self.seed is None else {"random_init_seed": self.seed}
         return {"bundle": self.bundle_name, "params": self.params, "normalize_waveform": self.normalize_waveform,
-                "equal_length_groups": self.group_norm, **random}
+                "equal_length_groups": self.group_norm, **random_init_config(self.seed)}
 
     def display_name(self) -> str:
         return self.label

@@ -80,6 +80,11 @@ def random_init_seed(value: Any, what: str) -> int | None:
                     f"(a non-negative integer)")
 
 
+def random_init_config(seed: int | None) -> dict[str, int]:
+    """What ``config()`` adds for random weights (so the seed is part of the identity): ``{"random_init_seed": s}``."""
+    return {} if seed is None else {"random_init_seed": seed}
+
+
 def random_init_label(seed: int | None) -> str:
     """What display names append for random weights: ``" (random init)"``, ``" (random init, seed 3)"`` or ``""``."""
     if seed is None:

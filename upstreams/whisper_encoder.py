@@ -52,7 +52,8 @@ from torch.nn import functional as F
 from benchmark.errors import UserError
 from benchmark.registry import suggest
 from upstreams.base import Upstream, UpstreamOutput
-from upstreams.weights import load_weights, missing_weights, random_init_label, random_init_seed, seeded
+from upstreams.weights import (load_weights, missing_weights, random_init_config, random_init_label, random_init_seed,
+                               seeded)
 
 MEL_HOP = 160
 """Samples per log-mel frame (whisper's ``HOP_LENGTH``); the encoder halves the rate again."""
@@ -209,9 +210,8 @@ class WhisperEncoder(Upstream):
         self.eval()
 
     def config(self) -> dict[str, Any]:
-        random = {} if self.seed is None else {"random_init_seed": self.seed}
         return {"pad_to_30s": self.pad_to_30s, "window_samples": self.window, "dims": self.dims, "mel_hop": MEL_HOP,
-                **random}
+                **random_init_config(self.seed)}
 
     def display_name(self) -> str:
         return f"{self.label}{'-pad30s' if self.pad_to_30s else ''}{random_init_label(self.seed)}"
