@@ -30,6 +30,7 @@ from .table import Table, slugify, task_name
 
 ABOVE, BELOW = "#b35806", "#542788"  # PuOr ends: above / below the uniform weight
 QBE_TITLE = "chosen layer (dev MTWV per layer)"
+MIN_HALF_RANGE = 1e-3  # colour scale of exactly uniform weights: +-0.001 around 1/L
 
 
 def _title(text: str, width: int = 60) -> str:
@@ -90,7 +91,7 @@ def draw_run_chart(label: str, run: pd.Series, path: Path) -> Path:
 
 def draw_row_heatmap(label: str, weights: dict[str, np.ndarray], qbe: dict[int, float] | None, path: Path) -> Path:
     """Tasks x layers weights, diverging around 1/L; QbE's dev curve below when present."""
-    from matplotlib.colors import TwoSlopeNorm
+    from matplotlib.colors import CenteredNorm
 
     tasks = [t for t in TASKS if t in weights]
     n_layers = max([len(w) for w in weights.values()] + [len(qbe) if qbe else 0])
@@ -103,8 +104,8 @@ def draw_row_heatmap(label: str, weights: dict[str, np.ndarray], qbe: dict[int, 
         for i, t in enumerate(tasks):
             data[i, : len(weights[t])] = weights[t]
         uniform = 1.0 / n_layers
-        top = max(np.nanmax(data), uniform * 1.0001)
-        norm = TwoSlopeNorm(vcenter=uniform, vmin=min(np.nanmin(data), uniform * 0.9999), vmax=top)
+        half = max(float(np.nanmax(np.abs(data - uniform))), MIN_HALF_RANGE)
+        norm = CenteredNorm(vcenter=uniform, halfrange=half)
         im = ax.imshow(np.ma.masked_invalid(data), cmap="PuOr_r", norm=norm, aspect="auto",
                        interpolation="nearest")
         ax.set_yticks(range(len(tasks)))
@@ -117,7 +118,7 @@ def draw_row_heatmap(label: str, weights: dict[str, np.ndarray], qbe: dict[int, 
                 for j in range(n_layers):
                     if not np.isnan(data[i, j]):
                         far = abs(norm(data[i, j]) - 0.5) > 0.35
-                        ax.text(j, i, f"{data[i, j]:.2f}", ha="center", va="center", fontsize=6,
+                        ax.text(j, i, f"{data[i, j]:.3f}", ha="center", va="center", fontsize=6,
                                 color="white" if far else "black")
         bar = fig.colorbar(im, ax=ax, fraction=0.04, pad=0.02)
         bar.ax.tick_params(labelsize=7)

@@ -181,12 +181,12 @@ def _table_styler(table: Table, assets: TableAssets) -> str:
             text.iat[i, j] = e(cell_text(c, cell)) + mark + n
             css.iat[i, j] = f"background-color: {background(worse, strength)}; color: {foreground(worse, strength)}"
             classes.iat[i, j] = "worse" if worse else ("neutral" if pd.isna(strength) else "shaded")
-            attrs[f"row{i}_col{j}"] = f'data-col="{c.key}" data-value="{cell["mean"]!r}" title="{e(cell_info(cell))}"'
+            attrs[f"row{i}_col{j}"] = f'data-col="{c.key}" data-value="{float(cell["mean"])!r}" title="{e(cell_info(cell))}"'
         j = len(COLUMNS)
         if pd.notna(row["score"]):
             text.iat[i, j] = f'{row["score"]:.0f} <span class="cov">({e(coverage(row["covered"]))})</span>'
             classes.iat[i, j] = "score"
-            attrs[f"row{i}_col{j}"] = (f'data-col="score" data-value="{row["score"]!r}" '
+            attrs[f"row{i}_col{j}"] = (f'data-col="score" data-value="{float(row["score"])!r}" '
                                        f'title="tasks: {e(", ".join(row["covered"]))}"')
         else:
             classes.iat[i, j] = "score missing"
@@ -252,13 +252,13 @@ def render_published(score_reference: str) -> str:
     frame = published_frame()
     text = pd.DataFrame({c.key: [e(c.display(v)) + ("\u2020" if c.task in out_tasks else "") for v in frame[c.key]]
                          for c in COLUMNS}, index=frame.index)
-    attrs = {f"row{i}_col{j}": f'data-col="{c.key}" data-value="{frame.iat[i, j]!r}"'
+    attrs = {f"row{i}_col{j}": f'data-col="{c.key}" data-value="{float(frame.iat[i, j])!r}"'
              for i in range(len(frame)) for j, c in enumerate(COLUMNS)}
     if score_reference == "published":
         scores = published_scores(notes)
         text["score"] = [e(display(s, cov)) for s, cov in zip(scores["score"], scores["covered"], strict=True)]
         for i, s in enumerate(scores["score"]):
-            attrs[f"row{i}_col{len(COLUMNS)}"] = f'data-col="score" data-value="{s!r}"'
+            attrs[f"row{i}_col{len(COLUMNS)}"] = f'data-col="score" data-value="{float(s)!r}"'
     for i, name in enumerate(frame.index):
         attrs[f"level0_row{i}"] = f'scope="row" data-value="{e(name)}"'
     styler = (BoardStyler(text, uuid="published", cell_ids=True)

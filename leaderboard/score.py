@@ -47,8 +47,11 @@ def scale(values: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
 
 def totals(per_task: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Score (1000 x mean over covered tasks; NaN when none) and the covered tasks per row."""
-    covered = per_task.notna().apply(lambda r: tuple(t for t in r.index if r[t]), axis=1)
-    return 1000.0 * per_task.mean(axis=1), covered.reindex(per_task.index)
+    present = per_task.notna()
+    covered = pd.Series([tuple(c for c, ok in zip(present.columns, row, strict=True) if ok)
+                         for row in present.to_numpy()], index=per_task.index,
+                        dtype=object)
+    return 1000.0 * per_task.mean(axis=1), covered
 
 
 def display(score: float, covered: tuple[str, ...]) -> str:

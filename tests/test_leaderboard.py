@@ -19,14 +19,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from benchmark.errors import UserError
-from leaderboard import build_tables, load_runs, write_leaderboard
+from leaderboard import build_tables, load_results, load_runs, write_leaderboard
+from leaderboard.assets import table_assets
+from leaderboard.render_csv import render_csv
+from leaderboard.render_html import render_html
 from leaderboard.columns import COLUMN_BY_KEY
 from leaderboard.published import published_frame
 from leaderboard.render_latex import tex_escape
-from leaderboard.render_markdown import md_escape, render_published
+from leaderboard.render_markdown import md_escape, render_markdown, render_published
 from leaderboard.score import display, published_reference
 from leaderboard.shading import background
 from leaderboard.table import cell_info
@@ -472,3 +476,98 @@ def test_png_heatmap_escapes_mathtext(tmp_path):
 def test_no_torch_import():
     code = "import sys, leaderboard; assert 'torch' not in sys.modules; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+
+
+# --- issue 20: stable score, one row per encoder setting, layer pictures; issue 19: sweep cells -----------
+
+
+def test_score_leaves_out_a_task_within_its_noise(tmp_path):
+    # QbE on the synthetic set: best 0.0486 barely beats fbank's 0.0453; a weak row at 0 MTWV would score
+    # (0 - 0.0453) / 0.0033 = -13.7 on QbE alone and -6674 with its KS; the gap is within QbE's noise floor.
+    write_result(tmp_path, "fbank", "qbe", {"mtwv": 0.0453})
+    write_result(tmp_path, "good", "qbe", {"mtwv": 0.0486})
+    write_result(tmp_path, "weak", "qbe", {"mtwv": 0.0})
+    write_result(tmp_path, "fbank", "ks", {"accuracy": 0.1})
+    write_result(tmp_path, "good", "ks", {"accuracy": 0.9})
+    write_result(tmp_path, "weak", "ks", {"accuracy": 0.4032})
+    unstable = 1000 * ((0.0 - 0.0453) / (0.0486 - 0.0453) + (0.4032 - 0.1) / 0.8) / 2
+    assert round(unstable) == -6674
+    floor = task_notes()["qbe"].noise_floor
+    assert 0.0486 - 0.0453 <= floor
+    (t,) = build_tables(load_runs(tmp_path))
+    weak = t.rid("weak")
+    assert t.rows.at[weak, "covered"] == ("ks",)
+    assert t.rows.at[weak, "score"] == pytest.approx(1000 * (0.4032 - 0.1) / 0.8)
+    assert "QbE MTWV: gap 0.0033" in t.score_note and "noise" in t.score_note
+    rows = {r["upstream"]: r for r in csv.DictReader(io.StringIO(render_csv(t)))}
+    assert rows["weak"]["qbe_scaled"] == "" and float(rows["weak"]["ks_scaled"]) == pytest.approx(0.379)
+    assert float(rows["good"]["ks_scaled"]) == pytest.approx(1.0)
+    # a seed spread larger than the floor is the noise: KS best-minus-baseline 0.04, baseline sd 0.05
+    for seed, acc in enumerate((0.05, 0.10, 0.15)):
+        write_result(tmp_path / "sd", "fbank", "ks", {"accuracy": acc}, seed=seed)
+    write_result(tmp_path / "sd", "good", "ks", {"accuracy": 0.14})
+    (t,) = build_tables(load_runs(tmp_path / "sd"))
+    assert t.rows["score"].isna().all() and "KS Acc: gap 4.00 \u2264 noise 5.00" in t.score_note
+
+
+def _with_layers(path: Path, num_layers: int) -> None:
+    data = json.loads(path.read_text())
+    data["upstream_info"] = {"num_layers": num_layers}
+    path.write_text(json.dumps(data))
+
+
+def test_single_layer_upstream_has_one_row_whatever_the_featurizer(tmp_path):
+    for seed, feat in enumerate(("weighted_sum", "last", "layer:0")):
+        _with_layers(write_result(tmp_path, "fbank", "ks", {"accuracy": 0.1 + seed / 100}, featurizer=feat,
+                                  seed=seed, layer_weights=(1.0,)), 1)
+    for feat in ("weighted_sum", "last"):
+        _with_layers(write_result(tmp_path, "w2v", "ks", {"accuracy": 0.7}, featurizer=feat), 3)
+    (t,) = build_tables(load_runs(tmp_path))
+    assert sorted(t.rows["label"]) == ["fbank", "w2v \u00b7 last", "w2v \u00b7 weighted_sum"]
+    assert t.cell(t.rid("fbank"), "ks_acc")["n"] == 3
+
+
+def test_sweep_cells_pick_lr_on_dev_mean_and_show_test_mean_sd(tmp_path):
+    # lr 1e-2 has the single best dev seed (0.95) but the lower dev mean; lr 1e-3 wins on the mean over seeds.
+    sweep = {1e-2: ((0.95, 0.91), (0.40, 0.50), (0.60, 0.99)), 1e-3: ((0.80, 0.82), (0.81, 0.84), (0.82, 0.86))}
+    for lr, seeds in sweep.items():
+        for seed, (dev, test) in enumerate(seeds):
+            write_result(tmp_path, "up", "ks", {"accuracy": test}, dev={"accuracy": dev}, lr=lr, seed=seed)
+    write_result(tmp_path, "single", "ks", {"accuracy": 0.5})
+    (t,) = build_tables(load_runs(tmp_path), baseline="single")
+    cell = t.cell(t.rid("up"), "ks_acc")
+    assert cell["lr"] == pytest.approx(1e-3) and cell["n"] == 3 and cell["settings"] == 2
+    assert cell["mean"] == pytest.approx(0.84) and cell["std"] == pytest.approx(0.02)
+    assert t.text(t.rid("up"), "ks_acc") == "84.00 \u00b1 2.00"
+    assert t.text(t.rid("single"), "ks_acc") == "50.00"
+    assets = {t.slug: table_assets(t.slug)}
+    md = render_markdown([t], assets, published=False, score_reference="measured")
+    assert "84.00 \u00b1 2.00 (n=3)" in md and "50.00 (n=" not in md
+    html = render_html([t], assets, published=False, score_reference="measured")
+    assert "84.00 \u00b1 2.00<span class=\"n\"> (n=3)</span>" in html
+    assert "lr=0.001, steps=20 (chosen on dev among 2 settings)" in html
+
+
+def test_load_results_long_form(runs):
+    df = load_results(runs)
+    assert list(df.columns[:9]) == ["upstream", "task", "metric", "split", "seed", "lr", "value", "corpus", "run_id"]
+    assert len(df) == 2 * sum(1 for _ in runs.rglob("result.json")) - 2 * 3 + 2 * 2  # 3 bad files; SF has 2 metrics
+    ks = df[(df.upstream == "fbank_no_cmvn") & (df.task == "ks") & (df.split == "test")]
+    assert sorted(ks["value"]) == [0.58, 0.60, 0.62] and sorted(ks["seed"]) == [0, 1, 2]
+    table = df[df.split == "test"].pivot_table(index="upstream", columns=["task", "metric"], values="value")
+    assert table.loc["fbank_no_cmvn", ("ks", "accuracy")] == pytest.approx(0.60)
+
+
+def test_layer_colours_are_centred_on_uniform(tmp_path):
+    from matplotlib.image import imread
+
+    from leaderboard.layers import draw_row_heatmap
+
+    near_uniform = np.array([0.24, 0.26, 0.25, 0.25])  # 1/L = 0.25: below, above, at
+    path = draw_row_heatmap("u", {"ks": near_uniform}, {0: 0.01, 1: 0.03, 2: 0.02, 3: 0.0}, tmp_path / "h.png")
+    img = imread(path)[..., :3]
+    # the three distinct weights get three clearly distinct colours: purple below, orange above, white-ish at
+    h, w = img.shape[:2]
+    row = img[int(h * 0.22)]  # through the heat map
+    colours = {tuple(np.round(px, 1)) for px in row}
+    assert any(r < b for r, g, b in colours) and any(r > b + 0.2 for r, g, b in colours)

@@ -173,3 +173,80 @@ def test_html_in_headless_chromium(tmp_path):
     chromium(["--window-size=1500,1100", f"--screenshot={shot}", page.as_uri()], tmp_path / "profile3")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
     print(f"\nleaderboard screenshot: {shot}")
+
+
+LONG = "an-upstream-whose-name-goes-on-and-on-" * 6
+
+# Runs after the page's script and the images' load: layout at 1280 px, before and after scrolling right.
+_LAYOUT = """<script>
+window.addEventListener("load", function () {
+  var t = document.querySelector('table.lb[data-table="synthetic"]');
+  var wrap = t.parentElement;
+  function edges() {
+    var out = [];
+    Array.prototype.forEach.call(t.tBodies[0].rows, function (tr) {
+      var name = tr.cells[0].getBoundingClientRect(), score = tr.cells[tr.cells.length - 1].getBoundingClientRect();
+      out.push([tr.cells[0].getAttribute("data-value"), name.left, name.right, score.left, score.right]);
+    });
+    return out;
+  }
+  var got = {width: window.innerWidth, scrollable: wrap.scrollWidth > wrap.clientWidth, wrap:
+             [wrap.getBoundingClientRect().left, wrap.getBoundingClientRect().right], before: edges()};
+  wrap.scrollLeft = wrap.scrollWidth;
+  got.after = edges();
+  got.scrolled = wrap.scrollLeft;
+  var heat = document.querySelector("img.heatmap");
+  got.heatmap = [heat.getAttribute("src"), heat.complete && heat.naturalWidth > 0];
+  got.neutral = Array.prototype.map.call(t.querySelectorAll("td.neutral"), function (td) {
+    return [td.dataset.col, getComputedStyle(td).backgroundColor]; });
+  document.querySelectorAll("details.layers").forEach(function (d) { d.open = true; });
+  got.layers = Array.prototype.map.call(document.querySelectorAll("details.layers img"), function (img) {
+    return [img.getAttribute("src"), img.naturalWidth > 0]; });
+  var pre = document.createElement("pre");
+  pre.id = "probe";
+  pre.textContent = JSON.stringify(got);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def test_name_and_score_stay_in_view_at_1280px(tmp_path):
+    """Issue 20 items 1, 3, 4: sticky name and score, heat map on the page, neutral cells, layer pictures."""
+    _need_chromium()
+    fx = _fixture_module()
+    runs = tmp_path / "runs"
+    values = {"pr": {"per": 0.5}, "ks": {"accuracy": 0.5}, "ic": {"accuracy": 0.5}, "sid": {"accuracy": 0.2},
+              "er": {"accuracy": 0.4}, "asr": {"wer": 0.6}, "sf": {"slot_f1": 0.5, "slot_cer": 0.5},
+              "asv": {"eer": 0.2}, "sd": {"der": 0.3}}
+    for task, metrics in values.items():
+        fx.write_result(runs, "fbank", task, metrics, layer_weights=(1.0,))
+        better = {k: v * (1.3 if k in ("accuracy", "slot_f1") else 0.7) for k, v in metrics.items()}
+        fx.write_result(runs, LONG, task, better, layer_weights=(0.3, 0.32, 0.38))
+    fx.write_result(runs, LONG, "qbe", {"mtwv": 0.02}, layer_weights=(0.0, 0.0, 1.0))  # no fbank QbE run
+    out = tmp_path / "leaderboard"
+    write_leaderboard(runs, out)
+    page = out / "leaderboard.html"
+    html = page.read_text()
+    probe_page = out / "layout.html"
+    probe_page.write_text(html.replace("</body>", _LAYOUT + "</body>"))
+    parser = _Probe()
+    parser.feed(chromium(["--window-size=1280,900", "--virtual-time-budget=5000", "--dump-dom",
+                          probe_page.as_uri()], tmp_path / "profile1"))
+    probe_page.unlink()
+    got = json.loads(parser.text)
+
+    assert got["width"] == 1280 and got["scrollable"], "the table should be wider than the window here"
+    left, right = got["wrap"]
+    for state in ("before", "after"):
+        for label, name_left, name_right, score_left, score_right in got[state]:
+            assert left - 1 <= name_left and name_right <= 0.4 * got["width"], (state, label)  # long name capped
+            assert score_right <= right + 1 and score_left >= name_right, (state, label)
+    assert got["scrolled"] > 0
+    assert got["heatmap"] == ["heatmap-synthetic.png", True]
+    assert got["neutral"] == [["qbe_mtwv", "rgb(255, 255, 255)"]]  # no baseline QbE run: no colour
+    assert len(got["layers"]) == 1 and got["layers"][0][1]  # the long row's tasks x layers picture, loaded
+
+    shot = out / "leaderboard-1280.png"
+    chromium(["--window-size=1280,900", f"--screenshot={shot}", page.as_uri()], tmp_path / "profile2")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    print(f"\nleaderboard screenshot at 1280 px: {shot}")
