@@ -63,30 +63,45 @@ def _draw_curve(ax, curve: dict[int, float]) -> None:
     ax.legend(fontsize=7, frameon=False)
 
 
+def _fixed_layout(fig, width: float, height: float, title: str) -> str:
+    """Margins that hold the wrapped ``title`` (fontsize 8) without a tight-bbox pass; returns the title."""
+    wrapped = _title(title, int(width * 14))  # ~14 characters per inch at fontsize 8
+    lines = wrapped.count("\n") + 1
+    fig.subplots_adjust(left=0.75 / width, right=1 - 0.15 / width, bottom=0.5 / height,
+                        top=1 - (0.12 + 0.15 * lines) / height)
+    return wrapped
+
+
 def draw_run_chart(label: str, run: pd.Series, path: Path) -> Path:
-    """One run's chart: weights vs uniform, or QbE's dev MTWV per layer."""
+    """One run's chart: weights vs uniform, or QbE's dev MTWV per layer.
+
+    A fixed layout (margins sized for the wrapped title), since tables draw
+    many of these and a tight bounding box costs a second layout pass.
+    """
     head = f"{plain(label, 40)} \u00b7 {task_name(run['task'])} \u00b7 run {plain(run['run_id'], 16)}"
-    if run["task"] == "qbe":
-        curve = _qbe_curve(run)
-        fig = new_figure(max(3.6, 0.22 * len(curve) + 1.6), 2.6)
-        ax = fig.add_subplot()
-        _draw_curve(ax, curve)
-        ax.set_title(_title(f"{head}: {QBE_TITLE}"), fontsize=8)
-        return save(fig, path)
-    weights = np.asarray(run["layer_weights"])
-    n = len(weights)
-    fig = new_figure(max(3.6, 0.22 * n + 1.6), 2.6)
+    qbe = run["task"] == "qbe"
+    n = len(_qbe_curve(run)) if qbe else len(run["layer_weights"])
+    width, height = max(3.6, 0.22 * n + 1.6), 2.8
+    fig = new_figure(width, height)
+    title = _fixed_layout(fig, width, height, f"{head}: {QBE_TITLE if qbe else 'learned layer weights'}")
     ax = fig.add_subplot()
-    ax.bar(range(n), weights, color=np.where(weights >= 1.0 / n, ABOVE, BELOW))
-    ax.axhline(1.0 / n, color="#777777", linestyle="--", linewidth=0.8, label="uniform 1/L")
-    ax.set_xlabel("layer", fontsize=8)
-    ax.set_ylabel("weight", fontsize=8)
-    ax.set_xticks(range(n))
-    ax.tick_params(labelsize=6 if n > 14 else 8)
-    ax.set_ylim(0, 1.3 * max(weights.max(), 1.0 / n))
-    ax.legend(fontsize=7, frameon=False, loc="upper right")
-    ax.set_title(_title(f"{head}: learned layer weights"), fontsize=8)
-    return save(fig, path)
+    if qbe:
+        _draw_curve(ax, _qbe_curve(run))
+    else:
+        weights = np.asarray(run["layer_weights"])
+        ax.bar(range(n), weights, color=np.where(weights >= 1.0 / n, ABOVE, BELOW))
+        ax.axhline(1.0 / n, color="#777777", linestyle="--", linewidth=0.8, label="uniform 1/L")
+        ax.set_xlabel("layer", fontsize=8)
+        ax.set_ylabel("weight", fontsize=8)
+        ax.set_xticks(range(n))
+        ax.tick_params(labelsize=6 if n > 14 else 8)
+        ax.set_ylim(0, 1.3 * max(weights.max(), 1.0 / n))
+        ax.legend(fontsize=7, frameon=False, loc="upper right")
+    text = fig.suptitle(title, fontsize=8, y=1 - 0.06 / height, va="top")
+    wide = text.get_window_extent(fig.canvas.get_renderer()).width
+    if wide > 0.98 * fig.bbox.width:  # wide glyphs: shrink rather than clip
+        text.set_fontsize(8 * 0.98 * fig.bbox.width / wide)
+    return save(fig, path, tight=False)
 
 
 def draw_row_heatmap(label: str, weights: dict[str, np.ndarray], qbe: dict[int, float] | None, path: Path) -> Path:

@@ -571,3 +571,24 @@ def test_layer_colours_are_centred_on_uniform(tmp_path):
     row = img[int(h * 0.22)]  # through the heat map
     colours = {tuple(np.round(px, 1)) for px in row}
     assert any(r < b for r, g, b in colours) and any(r > b + 0.2 for r, g, b in colours)
+
+
+def test_run_chart_titles_are_never_clipped(tmp_path, monkeypatch):
+    import pandas as pd
+
+    import leaderboard.layers as layers
+
+    figures = []
+    monkeypatch.setattr(layers, "save", lambda fig, path, tight=True: figures.append(fig) or path)
+    wide = "W" * 60
+    layers.draw_run_chart(wide, pd.Series({"task": "qbe", "run_id": "r" * 20, "layer_weights": None,
+                                           "qbe_dev_per_layer": {0: 0.01, 1: 0.02, 2: 0.015}}), tmp_path / "q.png")
+    layers.draw_run_chart(wide, pd.Series({"task": "ks", "run_id": "r" * 20, "layer_weights": (0.2, 0.3, 0.5),
+                                           "qbe_dev_per_layer": None}), tmp_path / "k.png")
+    for fig in figures:
+        (title,) = fig.texts
+        box = title.get_window_extent(fig.canvas.get_renderer())
+        assert 0 <= box.x0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
+        assert fig.axes[0].get_window_extent().y1 < box.y0  # the axes stay below the title
+    assert "QbE" in figures[0].texts[0].get_text() and "chosen layer (dev MTWV per layer)" in \
+        figures[0].texts[0].get_text().replace("\n", " ")
