@@ -64,6 +64,16 @@ def chromium(args: list[str], profile: Path, timeout: float = 90) -> str:
 # Runs before the page's own script: any injected alert() would set a flag.
 _GUARD = "<script>window.__alerted = false; window.alert = function () { window.__alerted = true; };</script>"
 
+# Defines EMIT(obj): the probes' way out, a <pre id="probe"> holding obj as JSON in the dumped DOM.
+_EMIT = """<script>
+function EMIT(obj) {
+  var pre = document.createElement("pre");
+  pre.id = "probe";
+  pre.textContent = JSON.stringify(obj);
+  document.body.appendChild(pre);
+}
+</script>"""
+
 # Runs after the page's own script: reads computed colours, clicks headers, writes JSON into the DOM.
 _PROBE = """<script>
 (function () {
@@ -89,10 +99,7 @@ _PROBE = """<script>
   col("ks_acc").click(); out.sort.ks = order();
   col("ks_acc").click(); out.sort.ks_again = order();
   col("asr_wer").click(); out.sort.asr = order();
-  var pre = document.createElement("pre");
-  pre.id = "probe";
-  pre.textContent = JSON.stringify(out);
-  document.body.appendChild(pre);
+  EMIT(out);
 })();
 </script>"""
 
@@ -119,6 +126,19 @@ class _Probe(HTMLParser):
             self.text += data
 
 
+def probe(page: Path, script: str, profile: Path, head: str = "", args: tuple[str, ...] | list[str] = ()) -> dict:
+    """Load ``page`` with ``head`` before its script and ``script`` after it; return what the probe EMITs."""
+    html = page.read_text()
+    head_end = html.index("</head>")
+    probe_page = page.with_name("probe.html")  # beside the page, so relative links resolve the same
+    probe_page.write_text(html[:head_end] + head + _EMIT + html[head_end:].replace("</body>", script + "</body>"))
+    parser = _Probe()
+    parser.feed(chromium([*args, "--dump-dom", probe_page.as_uri()], profile))
+    probe_page.unlink()
+    assert parser.text, "probe did not run"
+    return json.loads(parser.text)
+
+
 def test_html_in_headless_chromium(tmp_path):
     _need_chromium()
     fx = _fixture_module()
@@ -135,18 +155,10 @@ def test_html_in_headless_chromium(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
 
     # 2. the same page with a guard before and a probe after its script
-    html = page.read_text()
-    head_end = html.index("</head>")
-    probe_page = out / "probe.html"  # beside the page, so relative links resolve the same
-    probe_page.write_text(html[:head_end] + _GUARD + html[head_end:].replace("</body>", _PROBE + "</body>"))
-    parser = _Probe()
-    parser.feed(chromium(["--dump-dom", probe_page.as_uri()], tmp_path / "profile2"))
-    probe_page.unlink()
-    assert parser.text, "probe did not run"
-    got = json.loads(parser.text)
+    got = probe(page, _PROBE, tmp_path / "profile2", head=_GUARD)
 
     assert got["alerted"] is False
-    assert got["scripts"] == 3  # guard, page, probe: nothing injected
+    assert got["scripts"] == 4  # guard, EMIT, page, probe: nothing injected
     assert got["tables"] == ["real", "synthetic", "published"]
 
     # the <script> name is a text node, with no element inside the row header except our own markup
@@ -202,10 +214,7 @@ window.addEventListener("load", function () {
   document.querySelectorAll("details.layers").forEach(function (d) { d.open = true; });
   got.layers = Array.prototype.map.call(document.querySelectorAll("details.layers img"), function (img) {
     return [img.getAttribute("src"), img.naturalWidth > 0]; });
-  var pre = document.createElement("pre");
-  pre.id = "probe";
-  pre.textContent = JSON.stringify(got);
-  document.body.appendChild(pre);
+  EMIT(got);
 });
 </script>"""
 
@@ -226,14 +235,7 @@ def test_name_and_score_stay_in_view_at_1280px(tmp_path):
     out = tmp_path / "leaderboard"
     write_leaderboard(runs, out)
     page = out / "leaderboard.html"
-    html = page.read_text()
-    probe_page = out / "layout.html"
-    probe_page.write_text(html.replace("</body>", _LAYOUT + "</body>"))
-    parser = _Probe()
-    parser.feed(chromium(["--window-size=1280,900", "--virtual-time-budget=5000", "--dump-dom",
-                          probe_page.as_uri()], tmp_path / "profile1"))
-    probe_page.unlink()
-    got = json.loads(parser.text)
+    got = probe(page, _LAYOUT, tmp_path / "profile1", args=["--window-size=1280,900", "--virtual-time-budget=5000"])
 
     assert got["width"] == 1280 and got["scrollable"], "the table should be wider than the window here"
     left, right = got["wrap"]
