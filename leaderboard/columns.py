@@ -17,6 +17,16 @@ from dataclasses import dataclass
 TASKS: tuple[str, ...] = ("pr", "ks", "ic", "sid", "er", "asr", "qbe", "sf", "asv", "sd")
 
 
+def task_name(task: str) -> str:
+    """Display name of a task: "KS", "QbE"."""
+    return "QbE" if task == "qbe" else task.upper()
+
+
+def task_list(tasks) -> str:
+    """``"KS, QbE"``."""
+    return ", ".join(task_name(t) for t in tasks)
+
+
 @dataclass(frozen=True)
 class Column:
     """One metric column.

@@ -26,7 +26,8 @@ import pandas as pd
 from .assets import LayerPictures
 from .columns import TASKS
 from .plotting import new_figure, plain, save
-from .table import Table, slugify, task_name
+from .columns import task_name
+from .table import Table, slugify
 
 ABOVE, BELOW = "#b35806", "#542788"  # PuOr ends: above / below the uniform weight
 QBE_TITLE = "chosen layer (dev MTWV per layer)"

@@ -27,11 +27,11 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from .assets import LATEX, MARKDOWN, PUBLISHED_CSV, TableAssets
-from .columns import COLUMNS, TASKS
+from .columns import COLUMNS, TASKS, task_name
 from .published import SOURCES, published_frame
 from .score import coverage, display, published_reference, published_scores
 from .shading import background, foreground
-from .table import Table, cell_info, cell_text, task_name
+from .table import Table, cell_info, cell_text
 from .task_notes import task_notes
 
 #: pandas' HTML template with per-cell data attributes (``templates/board.tpl``).

@@ -17,11 +17,11 @@ import re
 
 import pandas as pd
 
-from .columns import COLUMNS, TASKS
+from .columns import COLUMNS, TASKS, task_name
 from .published import SOURCES, published_frame
 from .score import display, published_reference, published_scores
 from .shading import background, foreground
-from .table import Table, cell_text, task_name
+from .table import Table
 from .task_notes import task_notes
 
 _TEX = {

@@ -15,11 +15,11 @@ from __future__ import annotations
 import pandas as pd
 
 from .assets import HTML, LATEX, TableAssets
-from .columns import COLUMNS, TASKS
+from .columns import COLUMNS, TASKS, task_name
 from .published import SOURCES, published_frame
 from .score import display, published_reference, published_scores
 from .shading import WORSE_MARK, bar
-from .table import Table, cell_text, task_name
+from .table import Table, cell_text
 from .task_notes import task_notes
 
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .columns import COLUMN_BY_KEY, COLUMNS, TASKS
+from .columns import COLUMN_BY_KEY, COLUMNS, TASKS, task_list, task_name
 from .published import published_frame
 from .task_notes import TaskNotes, notes_of
 
@@ -83,8 +83,7 @@ def published_scores(notes: dict[str, TaskNotes]) -> pd.DataFrame:
 
 def incomparable_note(out: list[str], notes: dict[str, TaskNotes]) -> str:
     """Why columns are not compared with published numbers."""
-    reasons = "; ".join(f"{t.upper() if t != 'qbe' else 'QbE'}: {notes_of(t, notes).published_note or 'protocol differs'}"
-                        for t in out)
+    reasons = "; ".join(f"{task_name(t)}: {notes_of(t, notes).published_note or 'protocol differs'}" for t in out)
     return f" Not scaled against published rows, marked \u2020 (the protocol differs): {reasons}."
 
 
@@ -117,7 +116,7 @@ def measured_reference(table, notes: dict[str, TaskNotes]) -> tuple[pd.DataFrame
     note = ""
     flat = [t for t in TASKS if t in flat and t not in usable and t not in noisy_tasks]
     if flat:
-        note += f" Left out: {', '.join(t.upper() if t != 'qbe' else 'QbE' for t in flat)} (no row better than the baseline)."
+        note += f" Left out: {task_list(flat)} (no row better than the baseline)."
     if noisy:
         note += (" Left out, best-minus-baseline gap within the task's noise (its noise_floor in tasks.yaml, or "
                  "the seed spread when larger): " + "; ".join(noisy) + ".")

@@ -29,25 +29,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .columns import COLUMN_BY_KEY, COLUMNS, TASKS, columns_of, main_column
+from .columns import COLUMN_BY_KEY, COLUMNS, TASKS, columns_of, main_column, task_list
 from .score import SCORE_REFERENCES, score_table
 from .shading import shade_cells
 from .task_notes import task_notes
-
-#: Columns of :attr:`Table.cells` (index: row id, column key).
-CELL_COLUMNS = ("task", "mean", "std", "n", "lr", "steps", "settings", "seeds", "run_ids", "worse", "strength",
-                "incomparable")
-
-
-def task_name(task: str) -> str:
-    """Display name of a task: "KS", "QbE"."""
-    return "QbE" if task == "qbe" else task.upper()
-
-
-def task_list(tasks) -> str:
-    """``"KS, QbE"``."""
-    return ", ".join(task_name(t) for t in tasks)
-
 
 def describe_corpus(name: str, synthetic: bool, content_hash: str) -> str:
     """Short human text, e.g. ``"speech_commands_v0.01 (synthetic) 9c1e2f3a"``."""
@@ -60,9 +45,9 @@ class Table:
 
     ``rows``: index row id (display order), columns label, upstream,
     upstream_id, featurizer, is_baseline, score (NaN = none), covered (tuple
-    of tasks). ``cells``: index (row id, column key), columns
-    :data:`CELL_COLUMNS` in stored units; ``strength`` is NaN for a cell left
-    unshaded. ``scaled``: row id x task, the per-task scaled values behind the
+    of tasks). ``cells``: index (row id, column key), columns task, mean, std,
+    n, lr, steps, settings, seeds, run_ids (stored units), worse, strength
+    (NaN for a cell left unshaded), incomparable. ``scaled``: row id x task, the per-task scaled values behind the
     score. ``runs``: the selected runs (one per seed), with their row id.
     """
 
