@@ -61,13 +61,13 @@ def _columns(with_score: bool) -> pd.MultiIndex:
 
 def _tabular(text: pd.DataFrame, css: pd.DataFrame | None, first: str, caption: str | None) -> str:
     """A ``table`` float from pre-escaped cell text (and CSS), via ``Styler.to_latex``."""
-    text = text.rename_axis(first)
     styler = text.style
     if css is not None:
         styler = styler.apply(lambda _: css.set_axis(text.index).set_axis(text.columns, axis=1), axis=None)
     latex = styler.to_latex(environment="table", position="htbp", position_float="centering", hrules=True,
                             convert_css=True, caption=caption, multicol_align="c", column_format="l" + "r" * len(
                                 text.columns))
+    latex = latex.replace("\\toprule\n & ", f"\\toprule\n{first} & ", 1)  # the corner cell names the rows
     latex = latex.replace("\\begin{tabular}", "\\footnotesize\n\\resizebox{\\linewidth}{!}{%\n\\begin{tabular}")
     return latex.replace("\\end{tabular}\n", "\\end{tabular}}\n")
 
