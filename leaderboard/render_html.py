@@ -27,7 +27,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from .assets import LATEX, MARKDOWN, PUBLISHED_CSV, TableAssets
-from .columns import COLUMNS, TASKS, task_name
+from .columns import COLUMN_BY_KEY, COLUMNS, TASKS, task_name
 from .published import SOURCES, published_frame
 from .score import coverage, display, published_reference, published_scores
 from .shading import background, foreground
@@ -141,10 +141,8 @@ def _render(styler: Styler, attrs: dict[str, str], row_attrs: list[str], corner:
     """Render a styler whose columns are metric keys (+ "score") through the board template."""
     keys = list(styler.data.columns)
     for j, key in enumerate(keys):
-        attrs[f"level0_col{j}"] = _SCORE_HEAD if key == "score" else _header_attrs(next(c for c in COLUMNS
-                                                                                          if c.key == key))
-    headers = ["SUPERB score \u2191" if k == "score" else next(c.header for c in COLUMNS if c.key == k)
-               for k in keys]
+        attrs[f"level0_col{j}"] = _SCORE_HEAD if key == "score" else _header_attrs(COLUMN_BY_KEY[key])
+    headers = ["SUPERB score \u2191" if k == "score" else COLUMN_BY_KEY[k].header for k in keys]
     styler = styler.relabel_index(headers, axis=1)
     return styler.to_html(attrs=attrs, row_attrs=row_attrs, corner=_CORNER, corner_text=e(corner),
                           table_attributes=styler.table_attributes)
