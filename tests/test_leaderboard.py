@@ -592,3 +592,22 @@ def test_run_chart_titles_are_never_clipped(tmp_path, monkeypatch):
         assert fig.axes[0].get_window_extent().y1 < box.y0  # the axes stay below the title
     assert "QbE" in figures[0].texts[0].get_text() and "chosen layer (dev MTWV per layer)" in \
         figures[0].texts[0].get_text().replace("\n", " ")
+
+
+@pytest.mark.parametrize("old,new,expected", [
+    ("    noise_floor: 0.005", "    noise_floor: small", "qbe.leaderboard.noise_floor must be a number, got 'small'"),
+    ("    published_comparable: false", "    published_comparable: nope",
+     "ks.leaderboard.published_comparable must be true or false"),
+    ("    noise_floor: 0.005", "    noise_flor: 0.005", "qbe.leaderboard.noise_flor is not a known key. Did you mean: "
+                                                          "noise_floor?"),
+])
+def test_leaderboard_keys_in_tasks_yaml_are_checked(tmp_path, old, new, expected):
+    from benchmark.tasks import load_tasks, tasks_file
+
+    good = tasks_file().read_text()
+    assert old in good
+    path = tmp_path / "tasks.yaml"
+    path.write_text(good.replace(old, new, 1))
+    with pytest.raises(UserError) as err:
+        load_tasks(path)
+    assert str(path) in str(err.value) and expected in str(err.value)
