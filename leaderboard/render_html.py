@@ -14,7 +14,8 @@ worse than the baseline also have class ``worse`` and a black background;
 blank cells have class ``missing``; cells left unshaded (no baseline run in
 the column) have class ``neutral``. Clicking a header sorts by that column,
 best first (blank cells always last); clicking again reverses. The upstream
-name (at most 16em wide, the full name in its tooltip) and the SUPERB score
+name (at most 16em wide, the full name in its tooltip; the baseline badge and
+the layers link stay visible) and the SUPERB score
 stay in view (CSS ``position: sticky``) while the metric columns scroll.
 """
 
@@ -58,8 +59,8 @@ table.lb{border-collapse:collapse;font-size:13px;font-variant-numeric:tabular-nu
 .lb thead th[aria-sort=ascending]::after{content:" \\25B2";font-size:70%}
 .lb thead th[aria-sort=descending]::after{content:" \\25BC";font-size:70%}
 .lb tbody th{text-align:left;font-weight:normal;background:#fff}
-.lb th.row_heading,.lb th.corner{position:sticky;left:0;z-index:2;max-width:16em;overflow:hidden;
- text-overflow:ellipsis;box-shadow:inset -1px 0 #999}
+.lb th.row_heading,.lb th.corner{position:sticky;left:0;z-index:2;box-shadow:inset -1px 0 #999}
+.lb th .name{display:inline-block;max-width:16em;overflow:hidden;text-overflow:ellipsis;vertical-align:bottom}
 .lb th.corner{background:#f3f3f3}
 .lb [data-col=score]{position:sticky;right:0;z-index:2;box-shadow:inset 1px 0 #999}
 .lb thead th[data-col=score]{background:#f3f3f3}
@@ -150,7 +151,7 @@ def _render(styler: Styler, attrs: dict[str, str], row_attrs: list[str], corner:
 
 def _row_header(table: Table, rid: str, assets: TableAssets) -> str:
     """Escaped label, baseline badge, link to the row's layer pictures."""
-    html = e(table.rows.at[rid, "label"])
+    html = f'<span class="name">{e(table.rows.at[rid, "label"])}</span>'
     if table.rows.at[rid, "is_baseline"]:
         html += '<span class="badge">baseline</span>'
     pics = assets.layers.get(rid)

@@ -83,8 +83,9 @@ _PROBE = """<script>
   document.querySelectorAll("table.lb:not(.published) tbody tr").forEach(function (tr) {
     var th = tr.querySelector("th");
     var label = th.getAttribute("data-value");
-    out.labels.push([label, th.firstChild.nodeType === 3 ? th.firstChild.data : null,
-                     th.querySelectorAll("*").length]);
+    var name = th.querySelector("span.name");
+    out.labels.push([label, name.childNodes.length === 1 && name.firstChild.nodeType === 3 ? name.firstChild.data
+                     : null, th.querySelectorAll("*").length]);
     tr.querySelectorAll("td").forEach(function (td) {
       out.cells.push([tr.closest("table").dataset.table, label, td.dataset.col,
                       getComputedStyle(td).backgroundColor, td.textContent]);
@@ -161,10 +162,10 @@ def test_html_in_headless_chromium(tmp_path):
     assert got["scripts"] == 4  # guard, EMIT, page, probe: nothing injected
     assert got["tables"] == ["real", "synthetic", "published"]
 
-    # the <script> name is a text node, with no element inside the row header except our own markup
+    # the <script> name is one text node, with no element inside the row header except our own markup
     labels = {lab: (text, n) for lab, text, n in got["labels"]}
-    assert labels[fx.SCRIPT] == (fx.SCRIPT, 1)  # text node + the "layers" link, nothing else
-    assert labels[fx.WEIRD] == (fx.WEIRD, 1)
+    assert labels[fx.SCRIPT] == (fx.SCRIPT, 2)  # name span (a text node) + the "layers" link, nothing else
+    assert labels[fx.WEIRD] == (fx.WEIRD, 2)
 
     black = {(t, lab, c) for t, lab, c, bg, _ in got["cells"] if bg == "rgb(0, 0, 0)"}
     assert black == {("synthetic", "fbank_no_cmvn", "asr_wer"), ("synthetic", fx.SCRIPT, "ic_acc"),
@@ -198,7 +199,9 @@ window.addEventListener("load", function () {
     var out = [];
     Array.prototype.forEach.call(t.tBodies[0].rows, function (tr) {
       var name = tr.cells[0].getBoundingClientRect(), score = tr.cells[tr.cells.length - 1].getBoundingClientRect();
-      out.push([tr.cells[0].getAttribute("data-value"), name.left, name.right, score.left, score.right]);
+      var link = tr.cells[0].querySelector("a.layers");
+      out.push([tr.cells[0].getAttribute("data-value"), name.left, name.right, score.left, score.right,
+                link ? link.getBoundingClientRect().right : null]);
     });
     return out;
   }
@@ -240,9 +243,11 @@ def test_name_and_score_stay_in_view_at_1280px(tmp_path):
     assert got["width"] == 1280 and got["scrollable"], "the table should be wider than the window here"
     left, right = got["wrap"]
     for state in ("before", "after"):
-        for label, name_left, name_right, score_left, score_right in got[state]:
+        for label, name_left, name_right, score_left, score_right, link_right in got[state]:
             assert left - 1 <= name_left and name_right <= 0.4 * got["width"], (state, label)  # long name capped
             assert score_right <= right + 1 and score_left >= name_right, (state, label)
+            assert link_right is None or link_right <= name_right, (state, label)  # the layers link stays visible
+    assert [row[5] is not None for row in got["before"]] == [True, False]  # LONG has layer pictures, fbank none
     assert got["scrolled"] > 0
     assert got["heatmap"] == ["heatmap-synthetic.png", True]
     assert got["neutral"] == [["qbe_mtwv", "rgb(255, 255, 255)"]]  # no baseline QbE run: no colour
