@@ -180,7 +180,8 @@ def _validate(path: Path, name: str, entry: Any) -> None:
         raise UserError(f"{path}: {name}.leaderboard must be a mapping")
     for key, value in board.items():
         if key not in LEADERBOARD_KEYS:
-            raise UserError(f"{path}: {name}.leaderboard.{key} is not a known key.{suggest(key, list(LEADERBOARD_KEYS))}")
+            hint = suggest(key, list(LEADERBOARD_KEYS))
+            raise UserError(f"{path}: {name}.leaderboard.{key} is not a known key.{hint}")
         _check(path, f"{name}.leaderboard.{key}", value, LEADERBOARD_KEYS[key])
     overrides = entry.get("synthetic", {})
     if not isinstance(overrides, dict):

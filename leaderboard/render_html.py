@@ -180,7 +180,8 @@ def _table_styler(table: Table, assets: TableAssets) -> str:
             text.iat[i, j] = e(cell_text(c, cell)) + mark + n
             css.iat[i, j] = f"background-color: {background(worse, strength)}; color: {foreground(worse, strength)}"
             classes.iat[i, j] = "worse" if worse else ("neutral" if pd.isna(strength) else "shaded")
-            attrs[f"row{i}_col{j}"] = f'data-col="{c.key}" data-value="{float(cell["mean"])!r}" title="{e(cell_info(cell))}"'
+            attrs[f"row{i}_col{j}"] = (f'data-col="{c.key}" data-value="{float(cell["mean"])!r}" '
+                                       f'title="{e(cell_info(cell))}"')
         j = len(COLUMNS)
         if pd.notna(row["score"]):
             text.iat[i, j] = f'{row["score"]:.0f} <span class="cov">({e(coverage(row["covered"]))})</span>'

@@ -118,7 +118,8 @@ def render_published(score_reference: str) -> str:
     if out:
         caption += (" $^\\dagger$: protocol differs here, never scaled against published rows: "
                     + tex_escape("; ".join(f"{task_name(t)}: {notes[t].published_note}" for t in out)) + ".")
-    return f"% --- begin table published\n{_tabular(text, None, 'Model (published)', caption)}% --- end table published\n"
+    body = _tabular(text, None, "Model (published)", caption)
+    return f"% --- begin table published\n{body}% --- end table published\n"
 
 
 def render_latex(tables: list[Table], *, published: bool, score_reference: str) -> str:
