@@ -30,7 +30,7 @@ from pandas.io.formats.style import Styler
 from .assets import LATEX, MARKDOWN, PUBLISHED_CSV, TableAssets
 from .columns import COLUMN_BY_KEY, COLUMNS, TASKS, task_name
 from .published import SOURCES, published_frame
-from .score import coverage, display, published_reference, published_scores
+from .score import coverage, published_display, published_scores
 from .shading import background, foreground
 from .table import Table, cell_info, cell_text
 from .task_notes import task_notes
@@ -247,33 +247,20 @@ def render_table(table: Table, assets: TableAssets) -> str:
 
 def render_published(score_reference: str) -> str:
     """The clearly separated published reference block (a Styler too)."""
-    notes = task_notes()
-    _, out_tasks = published_reference(notes)
-    frame = published_frame()
-    text = pd.DataFrame({c.key: [e(c.display(v)) + ("\u2020" if c.task in out_tasks else "") for v in frame[c.key]]
-                         for c in COLUMNS}, index=frame.index)
-    attrs = {f"row{i}_col{j}": f'data-col="{c.key}" data-value="{float(frame.iat[i, j])!r}"'
-             for i in range(len(frame)) for j, c in enumerate(COLUMNS)}
-    if score_reference == "published":
-        scores = published_scores(notes)
-        text["score"] = [e(display(s, cov)) for s, cov in zip(scores["score"], scores["covered"], strict=True)]
-        for i, s in enumerate(scores["score"]):
-            attrs[f"row{i}_col{len(COLUMNS)}"] = f'data-col="score" data-value="{float(s)!r}"'
-    for i, name in enumerate(frame.index):
-        attrs[f"level0_row{i}"] = f'scope="row" data-value="{e(name)}"'
-    styler = (BoardStyler(text, uuid="published", cell_ids=True)
+    text, note = published_display(score_reference, task_notes())
+    values = published_frame().assign(score=published_scores(task_notes())["score"])
+    attrs = {f"row{i}_col{j}": f'data-col="{key}" data-value="{float(values.at[name, key])!r}"'
+             for i, name in enumerate(text.index) for j, key in enumerate(text.columns)}
+    attrs |= {f"level0_row{i}": f'scope="row" data-value="{e(name)}"' for i, name in enumerate(text.index)}
+    styler = (BoardStyler(text.map(e), uuid="published", cell_ids=True)
               .set_table_attributes('class="lb published" data-table="published"')
               .format_index(e, axis=0))
-    note = ""
-    if out_tasks:
-        reasons = "; ".join(f"{task_name(t)}: {e(notes[t].published_note)}" for t in out_tasks)
-        note = (f"<p>\u2020 This project knowingly departs from the published protocol, so these columns are "
-                f"not comparable and never scaled against published rows: {reasons}.</p>")
     return "\n".join(['<section class="published" id="published">',
                       "<h2>Published reference rows (not measured here)</h2>",
                       f"<p>Copied from {e('; '.join(SOURCES))}. Shown for orientation only: never part of the "
-                      "measured statistics, shading or best-measured reference above.</p>", note,
-                      f'<div class="wrap">{_render(styler, attrs, [""] * len(frame), "Model (published)")}</div>',
+                      "measured statistics, shading or best-measured reference above.</p>",
+                      f"<p>{e(note)}</p>" if note else "",
+                      f'<div class="wrap">{_render(styler, attrs, [""] * len(text), "Model (published)")}</div>',
                       "</section>"])
 
 

@@ -18,8 +18,8 @@ import re
 import pandas as pd
 
 from .columns import COLUMNS, TASKS, task_name
-from .published import SOURCES, published_frame
-from .score import display, published_reference, published_scores
+from .published import SOURCES
+from .score import display, published_display
 from .shading import background, foreground
 from .table import Table
 from .task_notes import task_notes
@@ -29,6 +29,7 @@ _TEX = {
     "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
     "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
     "\u00b7": r"\textperiodcentered{}", "\u00b1": r"\ensuremath{\pm}", "\u2026": r"\dots{}",
+    "\u2020": r"\textsuperscript{\textdagger}",
     "\u2191": r"\ensuremath{\uparrow}", "\u2193": r"\ensuremath{\downarrow}", "\u00d7": r"\ensuremath{\times}",
 }
 
@@ -84,7 +85,7 @@ def render_table(table: Table) -> str:
                 continue
             std = col.display(cell["std"]) if cell["n"] > 1 else None
             body = col.display(cell["mean"]) + (f"\\,{{\\scriptsize$\\pm${std}}}" if std else "")
-            text.iat[i, j] = body + ("$^\\dagger$" if cell["incomparable"] else "")
+            text.iat[i, j] = body + (tex_escape("\u2020") if cell["incomparable"] else "")
             css.iat[i, j] = _css(bool(cell["worse"]), float(cell["strength"]))
         row = table.rows.loc[rid]
         text.iat[i, len(COLUMNS)] = tex_escape(display(row["score"], row["covered"]))
@@ -102,23 +103,11 @@ def render_table(table: Table) -> str:
 
 def render_published(score_reference: str) -> str:
     """The published reference block as its own, clearly labelled table."""
-    notes = task_notes()
-    _, out = published_reference(notes)
-    frame = published_frame()
-    with_score = score_reference == "published"
-    text = pd.DataFrame([[c.display(v) + ("$^\\dagger$" if c.task in out else "") for c, v in zip(COLUMNS, r,
-                                                                                                    strict=True)]
-                         for r in frame.itertuples(index=False)], index=[tex_escape(n) for n in frame.index])
-    if with_score:
-        scores = published_scores(notes)
-        text[len(COLUMNS)] = [tex_escape(display(s, c)) for s, c in zip(scores["score"], scores["covered"],
-                                                                         strict=True)]
-    text.columns = _columns(with_score)
-    caption = f"Published reference rows, not measured here ({tex_escape('; '.join(SOURCES))})."
-    if out:
-        caption += (" $^\\dagger$: protocol differs here, never scaled against published rows: "
-                    + tex_escape("; ".join(f"{task_name(t)}: {notes[t].published_note}" for t in out)) + ".")
-    body = _tabular(text, None, "Model (published)", caption)
+    text, note = published_display(score_reference, task_notes())
+    text = text.map(tex_escape).set_axis([tex_escape(n) for n in text.index])
+    text.columns = _columns(score_reference == "published")
+    caption = f"Published reference rows, not measured here ({tex_escape('; '.join(SOURCES))}). {tex_escape(note)}"
+    body = _tabular(text, None, "Model (published)", caption.rstrip())
     return f"% --- begin table published\n{body}% --- end table published\n"
 
 

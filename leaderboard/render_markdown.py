@@ -16,8 +16,8 @@ import pandas as pd
 
 from .assets import HTML, LATEX, TableAssets
 from .columns import COLUMNS, TASKS, task_name
-from .published import SOURCES, published_frame
-from .score import display, published_reference, published_scores
+from .published import SOURCES
+from .score import display, published_display
 from .shading import WORSE_MARK, bar
 from .table import Table, cell_text
 from .task_notes import task_notes
@@ -99,22 +99,14 @@ def render_table(table: Table, assets: TableAssets) -> str:
 
 def render_published(score_reference: str) -> str:
     """The published reference block (values as printed in the papers)."""
-    notes = task_notes()
-    _, out = published_reference(notes)
-    pub = published_frame()
-    frame = pd.DataFrame({c.header: [c.display(v) + ("\u2020" if c.task in out else "") for v in pub[c.key]]
-                          for c in COLUMNS}, index=[md_escape(n) for n in pub.index])
-    if score_reference == "published":
-        scores = published_scores(notes)
-        frame["SUPERB score \u2191"] = [display(s, c) for s, c in zip(scores["score"], scores["covered"],
-                                                                       strict=True)]
+    text, note = published_display(score_reference, task_notes())
+    text = text.rename(columns={c.key: c.header for c in COLUMNS} | {"score": "SUPERB score \u2191"})
     lines = ["## Published reference rows (not measured here)", "",
              "Copied from " + "; ".join(SOURCES) + ". Shown for orientation only: never part of the "
              "measured statistics, shading or best-measured reference above.", ""]
-    if out:
-        lines += ["\u2020 Protocol differs here, never scaled against published rows: "
-                  + md_escape("; ".join(f"{task_name(t)}: {notes[t].published_note}" for t in out)) + ".", ""]
-    lines += _table(frame, "Model (published)")
+    if note:
+        lines += [md_escape(note), ""]
+    lines += _table(text.set_axis([md_escape(n) for n in text.index]), "Model (published)")
     lines.append("")
     return "\n".join(lines)
 

@@ -81,6 +81,26 @@ def published_scores(notes: dict[str, TaskNotes]) -> pd.DataFrame:
     return pd.DataFrame({"score": score, "covered": covered})
 
 
+def published_display(score_reference: str, notes: dict[str, TaskNotes]) -> tuple[pd.DataFrame, str]:
+    """The published block as plain display text, and its \u2020 footnote ("" when every task compares).
+
+    Columns are metric keys (values as printed, \u2020 on tasks whose protocol
+    differs), plus "score" on the published scale when ``score_reference`` is
+    "published"; the index is the model name.
+    """
+    pub = published_frame()
+    _, out = published_reference(notes)
+    text = pd.DataFrame({c.key: [c.display(v) + ("\u2020" if c.task in out else "") for v in pub[c.key]]
+                         for c in COLUMNS}, index=pub.index)
+    if score_reference == "published":
+        scores = published_scores(notes)
+        text["score"] = [display(v, c) for v, c in zip(scores["score"], scores["covered"], strict=True)]
+    reasons = "; ".join(f"{task_name(t)}: {notes_of(t, notes).published_note or 'protocol differs'}" for t in out)
+    note = (f"\u2020 This project knowingly departs from the published protocol there, so those columns are "
+            f"never scaled against published rows: {reasons}.") if out else ""
+    return text, note
+
+
 def incomparable_note(out: list[str], notes: dict[str, TaskNotes]) -> str:
     """Why columns are not compared with published numbers."""
     reasons = "; ".join(f"{task_name(t)}: {notes_of(t, notes).published_note or 'protocol differs'}" for t in out)
