@@ -210,11 +210,15 @@ window.addEventListener("load", function () {
   wrap.scrollLeft = wrap.scrollWidth;
   got.after = edges();
   got.scrolled = wrap.scrollLeft;
-  var heat = document.querySelector("img.heatmap");
+  var heat = t.closest("section").querySelector("img.heatmap");
   got.heatmap = [heat.getAttribute("src"), heat.complete && heat.naturalWidth > 0];
   got.neutral = Array.prototype.map.call(t.querySelectorAll("td.neutral"), function (td) {
     return [td.dataset.col, getComputedStyle(td).backgroundColor]; });
   document.querySelectorAll("details.layers").forEach(function (d) { d.open = true; });
+  var real = document.querySelector('table.lb[data-table="real"]');
+  got.real = Array.prototype.map.call(real.tBodies[0].rows, function (tr) {
+    return [tr.cells[0].getAttribute("data-value"), tr.cells[tr.cells.length - 1].textContent.trim()]; });
+  got.real_note = real.closest("section").querySelector(".score-note").textContent;
   got.layers = Array.prototype.map.call(document.querySelectorAll("details.layers img"), function (img) {
     return [img.getAttribute("src"), img.naturalWidth > 0]; });
   EMIT(got);
@@ -235,6 +239,14 @@ def test_name_and_score_stay_in_view_at_1280px(tmp_path):
         better = {k: v * (1.3 if k in ("accuracy", "slot_f1") else 0.7) for k, v in metrics.items()}
         fx.write_result(runs, LONG, task, better, layer_weights=(0.3, 0.32, 0.38))
     fx.write_result(runs, LONG, "qbe", {"mtwv": 0.02}, layer_weights=(0.0, 0.0, 1.0))  # no fbank QbE run
+    # Real corpora (their own table): item 2's unstable QbE score and item 5's single-layer fbank in three modes.
+    for up, mtwv, acc in (("fbank", 0.0453, 0.1), ("good", 0.0486, 0.9), ("weak", 0.0, 0.4032)):
+        fx.write_result(runs, up, "qbe", {"mtwv": mtwv}, synthetic=False, layer_weights=None)
+        for seed, feat in enumerate(("weighted_sum", "last", "layer:0") if up == "fbank" else ("weighted_sum",)):
+            path = fx.write_result(runs, up, "ks", {"accuracy": acc}, synthetic=False, featurizer=feat, seed=seed,
+                                   layer_weights=None)
+            path.write_text(path.read_text().replace('"upstream": "fbank"', '"upstream_info": {"num_layers": 1}, '
+                                                     '"upstream": "fbank"'))
     out = tmp_path / "leaderboard"
     write_leaderboard(runs, out)
     page = out / "leaderboard.html"
@@ -248,6 +260,9 @@ def test_name_and_score_stay_in_view_at_1280px(tmp_path):
             assert score_right <= right + 1 and score_left >= name_right, (state, label)
             assert link_right is None or link_right <= name_right, (state, label)  # the layers link stays visible
     assert [row[5] is not None for row in got["before"]] == [True, False]  # LONG has layer pictures, fbank none
+    # one fbank row whatever its featurizer; QbE (gap 0.0033 within its noise) left out, so no -6674
+    assert got["real"] == [["good", "1000 (1/10 tasks)"], ["weak", "379 (1/10 tasks)"], ["fbank", "0 (1/10 tasks)"]]
+    assert "QbE MTWV: gap 0.0033 \u2264 noise 0.0050" in got["real_note"]
     assert got["scrolled"] > 0
     assert got["heatmap"] == ["heatmap-synthetic.png", True]
     assert got["neutral"] == [["qbe_mtwv", "rgb(255, 255, 255)"]]  # no baseline QbE run: no colour
