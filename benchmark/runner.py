@@ -69,10 +69,10 @@ def check_options(req: RunRequest) -> None:
     from benchmark.tasks import get_task
     from upstreams import check_request
 
-    get_task(req.task)
     check_request(req.upstream, req.upstream_options)
     if not FEATURIZER_MODES.fullmatch(req.featurizer):
         raise UserError(f"--featurizer {req.featurizer!r} is not one of weighted_sum, last, layer:N")
+    get_task(req.task)  # last: validating tasks.yaml imports the metric registry (numpy)
     if req.steps is not None and req.steps < 1:
         raise UserError(f"--steps {req.steps}: must be at least 1")
     if req.lr is not None and not (math.isfinite(req.lr) and req.lr > 0):
