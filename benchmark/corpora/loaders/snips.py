@@ -99,9 +99,9 @@ def _parse_line(line: str, types: set[str], where: str) -> tuple[str, str]:
     if not _UID.fullmatch(uid):
         raise CorpusError(f"{where}: utterance id {uid!r} is not <Voice>-snips-<train|valid|test>-<n>; "
                           f"expected {_FORMAT}")
-    text, tab, tags = rest.partition("\t")
-    words, tags = text.split(), tags.split()
-    if not tab or "\t" in tags or words[:1] != ["BOS"] or words[-1:] != ["EOS"] or len(words) < 3:
+    text, tab, annotation = rest.partition("\t")
+    words, tags = text.split(), annotation.split()
+    if not tab or "\t" in annotation or words[:1] != ["BOS"] or words[-1:] != ["EOS"] or len(words) < 3:
         raise CorpusError(f"{where}: slot annotation does not parse; expected {_FORMAT}")
     if len(tags) != len(words) or tags[0] != OUTSIDE:
         raise CorpusError(f"{where}: {len(words) - 2} word(s) but {len(tags) - 2} slot type(s) between the "
