@@ -21,7 +21,6 @@ Run ``python -m benchmark.corpora.synthetic.snips --out DIR`` or call
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 from collections import Counter
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import numpy as np
 
 from benchmark.corpora.loaders.snips import SPLITS
 from benchmark.corpora.synthetic import requests
+from benchmark.corpora.synthetic.command import generator_main
 from benchmark.corpora.synthetic.synthesis import (
     SAMPLE_RATE,
     Speaker,
@@ -201,21 +201,7 @@ def ensure_synthetic_snips(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmark.corpora.synthetic.snips",
-        description="Generate a synthetic corpus in the Audio SNIPS layout.",
-    )
-    parser.add_argument("--out", type=Path, help="output directory (default: the cache directory)")
-    parser.add_argument("--num-requests", type=int, default=400, help="distinct requests (default 400)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default min(2, CPUs))")
-    args = parser.parse_args(argv)
-    try:
-        root = ensure_synthetic_snips(args.out, num_requests=args.num_requests, seed=args.seed,
-                                      workers=args.workers)
-    except UserError as err:
-        parser.exit(1, f"error: {err}\n")
-    print(root)
+    generator_main(argv, "snips", "Audio SNIPS", ensure_synthetic_snips, "num_requests", 400, "distinct requests")
 
 
 if __name__ == "__main__":
