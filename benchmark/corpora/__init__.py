@@ -48,4 +48,9 @@ CORPUS_FORMATS: dict[str, CorpusFormat] = {
         synthetic="benchmark.corpora.synthetic.quesst14:ensure_synthetic_quesst14",
         expected="QUESST 2014: Audio/, dev_queries/, eval_queries/, scoring/language_key_*.lst and "
                  "scoring/groundtruth_quesst14_{dev,eval}/*.rttm"),
+    "libri2mix_diarization": CorpusFormat(
+        loader="benchmark.corpora.loaders.libri2mix:load_libri2mix",
+        synthetic="benchmark.corpora.synthetic.libri2mix:ensure_synthetic_libri2mix",
+        expected="Libri2Mix diarization (s3prl): train/, dev/, test/ Kaldi data dirs with wav.scp, segments, "
+                 "utt2spk, reco2dur, rttm (LibriMix's scripts/prepare_diarization.py)"),
 }
