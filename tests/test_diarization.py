@@ -224,3 +224,23 @@ def test_sd_runs_end_to_end_on_the_synthetic_corpus(tmp_path):
     test_ids = (root / "test" / "wav.scp").read_text().split()[::2]
     assert set(hypotheses) <= set(test_ids)
     assert der(result["rttm"], root / "test" / "rttm") >= 0
+
+
+def test_synthetic_reference_is_the_measured_activity():
+    from benchmark.corpora.synthetic.libri2mix import speech_turns
+
+    source = np.zeros(150 * 160)
+    for first, end in ((10, 30), (35, 60), (100, 120)):  # a 50 ms gap is bridged, a 0.4 s pause is not
+        source[first * 160:end * 160] = np.sin(np.arange((end - first) * 160) * 0.3)
+    source[130 * 160] = 0.01  # below 2 % of the peak: silence
+    assert speech_turns(source) == [(10, 60), (100, 120)]
+
+
+def test_cli_refuses_a_bad_rttm_line_and_writes_nothing(tmp_path):
+    root = make_tree(tmp_path / "data")
+    break_line(root / "dev" / "rttm", 3, "SPEAKER x")
+    proc = superb("run", "--upstream", "fbank", "--task", "sd", "--data", str(root), "--quiet",
+                  "--out", str(tmp_path / "results"), check=False)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "dev/rttm:3: expected 9 or more fields" in proc.stderr
+    assert not (tmp_path / "results").exists()
