@@ -208,6 +208,14 @@ def test_chunks_follow_s3prl_and_repeat_the_last_feature_frame():
     assert x[1, :2, 0, 0].tolist() == [6.0, 6.0]  # frame 3 then frame 3 again (the last one)
     assert x[3, :3, 0, 0].tolist() == [14.0, 16.0, 18.0]
 
+    class Streamed:  # the --no-frame-cache source: whole recordings, padded
+        def batch(self, index):
+            return store.batch(index)
+
+    streamed = SplitFeatures(features.pooled, features.lengths, Streamed())
+    y, _ = ChunkFeatures(streamed, chunks).batch(torch.arange(4))
+    assert torch.equal(x, y)
+
 
 def test_sd_runs_end_to_end_on_the_synthetic_corpus(tmp_path):
     from benchmark.corpora.synthetic.libri2mix import ensure_synthetic_libri2mix
