@@ -8,6 +8,7 @@ and accuracies are fractions (error rates may exceed 1 when hypotheses insert a 
   reference length (words, characters, space-separated phones).
 - :func:`mtwv` (maximum term-weighted value) and :func:`min_cnxe` (minimum normalised
   cross entropy): query-by-example detection scores, QUESST 2014 constants.
+- :func:`der` (diarization error rate): pyannote.metrics, collar 0, overlap scored.
 """
 
 from __future__ import annotations
@@ -229,3 +230,47 @@ def slot_value_cer(hyps: Sequence[str], refs: Sequence[str]) -> float:
 
 
 METRICS.update({"slot_f1": slot_type_f1, "slot_cer": slot_value_cer})
+def der(hypotheses, references, durations: dict[str, float] | None = None) -> float:
+    """Diarization error rate over recordings: (missed + false alarm + confusion) / reference speech.
+
+    pyannote.metrics' ``DiarizationErrorRate(collar=0.0, skip_overlap=False)`` (as
+    s3prl's dscore scoring: no collar, overlapped speech scored), accumulated over
+    every recording of ``references``, so long recordings weigh more.
+
+    Args:
+        hypotheses, references: ``{recording: pyannote.core.Annotation}``, or the path
+            of an RTTM file (read with ``pyannote.database.util.load_rttm``). A
+            recording without hypothesis turns counts as all silence.
+        durations: recording to seconds; each recording is scored on ``[0, duration]``
+            (else on the extent of its turns, pyannote's approximation).
+
+    Raises:
+        ValueError: the references hold no speech.
+    """
+    import warnings
+
+    from pyannote.core import Annotation, Segment, Timeline
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    hypotheses, references = _annotations(hypotheses), _annotations(references)
+    metric = DiarizationErrorRate(collar=0.0, skip_overlap=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "'uem' was approximated by the union of 'reference' and 'hypothesis'"
+        for uri, reference in references.items():
+            uem = Timeline([Segment(0.0, durations[uri])], uri=uri) if durations is not None else None
+            metric(reference, hypotheses.get(uri, Annotation(uri=uri)), uem=uem)
+    if not metric.accumulated_["total"] > 0:
+        raise ValueError("der: the references hold no speech")
+    return float(abs(metric))
+
+
+def _annotations(source) -> dict:
+    """``{uri: Annotation}`` as given, or read from an RTTM file."""
+    if isinstance(source, dict):
+        return source
+    from pyannote.database.util import load_rttm
+
+    return load_rttm(str(source))
+
+
+METRICS["der"] = der

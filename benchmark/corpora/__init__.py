@@ -53,4 +53,9 @@ CORPUS_FORMATS: dict[str, CorpusFormat] = {
         synthetic="benchmark.corpora.synthetic.snips:ensure_synthetic_snips",
         expected="Audio SNIPS (s3prl's snips_prepare_data.sh): all.iob.snips.txt, slots.txt and "
                  "train/, valid/, test/ with <Voice>-snips-<split>-<n>.wav"),
+    "libri2mix_diarization": CorpusFormat(
+        loader="benchmark.corpora.loaders.libri2mix:load_libri2mix",
+        synthetic="benchmark.corpora.synthetic.libri2mix:ensure_synthetic_libri2mix",
+        expected="Libri2Mix diarization (s3prl): train/, dev/, test/ Kaldi data dirs with wav.scp, segments, "
+                 "utt2spk, reco2dur, rttm (LibriMix's scripts/prepare_diarization.py)"),
 }
