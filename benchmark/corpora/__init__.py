@@ -48,4 +48,14 @@ CORPUS_FORMATS: dict[str, CorpusFormat] = {
         synthetic="benchmark.corpora.synthetic.quesst14:ensure_synthetic_quesst14",
         expected="QUESST 2014: Audio/, dev_queries/, eval_queries/, scoring/language_key_*.lst and "
                  "scoring/groundtruth_quesst14_{dev,eval}/*.rttm"),
+    "voxceleb1_iden": CorpusFormat(
+        loader="benchmark.corpora.loaders.voxceleb1:load_voxceleb1_iden",
+        synthetic="benchmark.corpora.synthetic.voxceleb1:ensure_synthetic_voxceleb1",
+        expected="VoxCeleb1: vox1_dev_wav/wav/ and vox1_test_wav/wav/ (or wav/) with <id>/<video>/<nnnnn>.wav, "
+                 "iden_split.txt"),
+    "voxceleb1_veri": CorpusFormat(
+        loader="benchmark.corpora.loaders.voxceleb1:load_voxceleb1_veri",
+        synthetic="benchmark.corpora.synthetic.voxceleb1:ensure_synthetic_voxceleb1",
+        expected="VoxCeleb1: vox1_dev_wav/wav/ and vox1_test_wav/wav/ (or wav/) with <id>/<video>/<nnnnn>.wav, "
+                 "veri_test2.txt"),
 }
