@@ -27,11 +27,14 @@ class XVector(nn.Module):
         input_dim_upstream: feature dimension ``D``.
         input_dim: connector and TDNN width (512 in SUPERB); the embedding size.
         agg_dim: width of the last TDNN layer (1500 in SUPERB).
+        batch_norm: batch normalisation after each TDNN layer's ReLU (s3prl's option;
+            off in SUPERB's recipe).
     """
 
     pooled_equivalent = False
 
-    def __init__(self, input_dim_upstream: int, input_dim: int = 512, agg_dim: int = 1500):
+    def __init__(self, input_dim_upstream: int, input_dim: int = 512, agg_dim: int = 1500,
+                 batch_norm: bool = False):
         super().__init__()
         self.embedding_dim = input_dim
         self.connector = nn.Linear(input_dim_upstream, input_dim)
@@ -39,6 +42,7 @@ class XVector(nn.Module):
         self.tdnn = nn.ModuleList(
             nn.Conv1d(n_in, n_out, size, dilation=dilation)
             for n_in, n_out, (size, dilation) in zip([input_dim] + widths[:-1], widths, TDNN_LAYERS))
+        self.norms = nn.ModuleList(nn.BatchNorm1d(n) if batch_norm else nn.Identity() for n in widths)
         self.utterance = nn.Linear(2 * agg_dim, input_dim)
         self.train_layer = nn.Linear(input_dim, input_dim)
 
@@ -50,8 +54,8 @@ class XVector(nn.Module):
         x = self.connector(frames).transpose(1, 2)  # (batch, input_dim, frames)
         if x.shape[2] <= CONTEXT:
             x = nn.functional.pad(x, (0, CONTEXT + 1 - x.shape[2]))
-        for layer in self.tdnn:
-            x = torch.relu(layer(x))
+        for layer, norm in zip(self.tdnn, self.norms):
+            x = norm(torch.relu(layer(x)))
         valid = (lengths - CONTEXT).clamp(min=1).to(x.device)
         mask = (torch.arange(x.shape[2], device=x.device)[None, :] < valid[:, None]).to(x.dtype)[:, None, :]
         count = valid.to(x.dtype)[:, None]

@@ -1,6 +1,7 @@
 """SID and ASV: VoxCeleb1 loaders on tiny generated trees, bad input, synthetic plan, x-vector head, CLI runs."""
 
 import json
+import os
 import shutil
 
 import numpy as np
@@ -18,6 +19,12 @@ DEV_SPEAKERS = [f"id1000{i}" for i in range(1, 7)]
 TEST_SPEAKERS = ["id10007", "id10008"]
 LONG = "id10001/vidB0000001/00003.wav"  # 9 s, a training utterance: cropped to 8 s for SID
 SHORT = "id10002/vidB0000002/00003.wav"  # 1.5 s: dropped from verification training
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_voxceleb1_variable():
+    """The tests must not be pointed at a real VoxCeleb1 copy."""
+    os.environ.pop("SUPERB_VOXCELEB1_DATA", None)
 
 
 def write_tree(root, single_wav_folder=False):

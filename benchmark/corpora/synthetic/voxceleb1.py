@@ -49,7 +49,7 @@ from benchmark.errors import UserError
 SPEAKER_STREAM = 16  # other speakers than the other synthetic corpora for the same seed
 MIN_SPEAKERS = 12
 VIDEOS_PER_SPEAKER = 5
-UTTERANCES_PER_VIDEO = 4
+UTTERANCES_PER_VIDEO = 3
 MIN_SECONDS, MAX_SECONDS = 2.0, 8.0
 TRIALS_PER_KIND = 1000  # target and non-target trials each, at most
 SHARD_UTTERANCES = 100
@@ -242,7 +242,7 @@ def _generate(out: Path, num_speakers: int, seed: int, progress: bool, workers: 
 def ensure_synthetic_voxceleb1(
     root: Path | None = None,
     *,
-    num_speakers: int = 60,
+    num_speakers: int = 48,
     seed: int = 0,
     progress: bool = True,
     workers: int | None = None,
@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> None:
         description="Generate a synthetic corpus in the VoxCeleb1 layout.",
     )
     parser.add_argument("--out", type=Path, help="output directory (default: the cache directory)")
-    parser.add_argument("--num-speakers", type=int, default=60, help="speakers in all (default 60)")
+    parser.add_argument("--num-speakers", type=int, default=48, help="speakers in all (default 48)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default min(2, CPUs))")
     args = parser.parse_args(argv)
