@@ -48,6 +48,11 @@ CORPUS_FORMATS: dict[str, CorpusFormat] = {
         synthetic="benchmark.corpora.synthetic.quesst14:ensure_synthetic_quesst14",
         expected="QUESST 2014: Audio/, dev_queries/, eval_queries/, scoring/language_key_*.lst and "
                  "scoring/groundtruth_quesst14_{dev,eval}/*.rttm"),
+    "audio_snips": CorpusFormat(
+        loader="benchmark.corpora.loaders.snips:load_snips",
+        synthetic="benchmark.corpora.synthetic.snips:ensure_synthetic_snips",
+        expected="Audio SNIPS (s3prl's snips_prepare_data.sh): all.iob.snips.txt, slots.txt and "
+                 "train/, valid/, test/ with <Voice>-snips-<split>-<n>.wav"),
     "voxceleb1_iden": CorpusFormat(
         loader="benchmark.corpora.loaders.voxceleb1:load_voxceleb1_iden",
         synthetic="benchmark.corpora.synthetic.voxceleb1:ensure_synthetic_voxceleb1",
