@@ -9,6 +9,8 @@ and accuracies are fractions (error rates may exceed 1 when hypotheses insert a 
 - :func:`mtwv` (maximum term-weighted value) and :func:`min_cnxe` (minimum normalised
   cross entropy): query-by-example detection scores, QUESST 2014 constants.
 - :func:`der` (diarization error rate): pyannote.metrics, collar 0, overlap scored.
+- :func:`eer` (equal error rate) and :func:`min_dcf` (minimum normalised detection cost):
+  speaker verification from trial scores.
 """
 
 from __future__ import annotations
@@ -274,3 +276,62 @@ def _annotations(source) -> dict:
 
 
 METRICS["der"] = der
+
+
+def _verification_inputs(name: str, scores, targets) -> tuple[np.ndarray, np.ndarray]:
+    """``(trials,)`` float scores and bool target flags; both classes must be present."""
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    targets = np.asarray(targets).astype(bool).ravel()
+    if scores.shape != targets.shape:
+        raise ValueError(f"{name}: {scores.size} scores for {targets.size} trial labels")
+    if targets.all() or not targets.any():
+        raise ValueError(f"{name}: the trials need both target and non-target pairs")
+    return scores, targets
+
+
+def _miss_false_alarm(scores: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Miss and false-alarm rates at every threshold between distinct scores (accept ``score >= t``).
+
+    The first point accepts nothing (miss 1, false alarm 0), the last accepts everything.
+    """
+    order = np.argsort(-scores, kind="stable")
+    ordered, hits = scores[order], targets[order]
+    last_of_tie = np.append(ordered[1:] != ordered[:-1], True)
+    accepted_targets = np.concatenate([[0], np.cumsum(hits)[last_of_tie]])
+    accepted_others = np.concatenate([[0], np.cumsum(~hits)[last_of_tie]])
+    return 1 - accepted_targets / hits.sum(), accepted_others / (~hits).sum()
+
+
+def eer(scores, targets) -> float:
+    """Equal error rate of a verification system, a fraction.
+
+    Args:
+        scores: ``(trials,)`` similarity scores; higher means "same speaker".
+        targets: ``(trials,)`` 1 for a target (same-speaker) trial, 0 otherwise.
+
+    The miss and false-alarm rates over all thresholds form a staircase (the ROC);
+    the EER is where the linear interpolation between its points crosses
+    miss = false alarm, as s3prl's ``EER`` (``roc_curve`` + ``brentq``) computes.
+    """
+    miss, fa = _miss_false_alarm(*_verification_inputs("eer", scores, targets))
+    gap = miss - fa  # falls from 1 to -1
+    k = int(np.flatnonzero(gap <= 0)[0])
+    if gap[k] == 0:
+        return float(fa[k])
+    w = gap[k - 1] / (gap[k - 1] - gap[k])
+    return float(fa[k - 1] + w * (fa[k] - fa[k - 1]))
+
+
+def min_dcf(scores, targets, p_target: float = 0.01, c_miss: float = 1.0, c_fa: float = 1.0) -> float:
+    """Minimum normalised detection cost (NIST SRE; VoxCeleb's p_target 0.01, C_miss = C_fa = 1).
+
+    ``DCF(t) = C_miss * P_miss(t) * p_target + C_fa * P_fa(t) * (1 - p_target)``, divided
+    by ``min(C_miss * p_target, C_fa * (1 - p_target))`` (the cost of always answering the
+    same way), minimised over thresholds. Same inputs as :func:`eer`.
+    """
+    miss, fa = _miss_false_alarm(*_verification_inputs("min_dcf", scores, targets))
+    cost = c_miss * miss * p_target + c_fa * fa * (1 - p_target)
+    return float(cost.min() / min(c_miss * p_target, c_fa * (1 - p_target)))
+
+
+METRICS.update(eer=eer, min_dcf=min_dcf)

@@ -108,6 +108,8 @@ def corpus_hash(splits, keys) -> str:
     for split in sorted(splits):
         for utt, key in zip(splits[split], keys[split]):
             digest.update(f"{split}\t{utt.uid}\t{key}\t{utt.label}\n".encode())
+    for split, trials in sorted(getattr(splits, "trials", {}).items()):
+        digest.update(f"{split}\t{[(t.enrol, t.test, t.target) for t in trials]}\n".encode())
     return digest.hexdigest()
 
 
@@ -141,8 +143,9 @@ def run(req: RunRequest) -> RunOutput:
 
     root, synthetic = resolve_corpus(spec, req.data, req.progress)
     splits = CORPUS_FORMATS[spec.corpus["format"]].load(root, seed=0)
-    if spec.gain_db:
-        splits = {split: [replace(u, gain_db=spec.gain_db) for u in utts] for split, utts in splits.items()}
+    if spec.gain_db:  # in place: a loader's splits may carry more (verification trials)
+        for utts in splits.values():
+            utts[:] = [replace(u, gain_db=spec.gain_db) for u in utts]
     cache_root = req.cache_dir or default_cache_dir()
     file_hashes = FileHashes(cache_root)
     keys = {split: hash_utterances(utts, req.progress, file_hashes) for split, utts in splits.items()}

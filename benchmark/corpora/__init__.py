@@ -58,4 +58,14 @@ CORPUS_FORMATS: dict[str, CorpusFormat] = {
         synthetic="benchmark.corpora.synthetic.libri2mix:ensure_synthetic_libri2mix",
         expected="Libri2Mix diarization (s3prl): train/, dev/, test/ Kaldi data dirs with wav.scp, segments, "
                  "utt2spk, reco2dur, rttm (LibriMix's scripts/prepare_diarization.py)"),
+    "voxceleb1_iden": CorpusFormat(
+        loader="benchmark.corpora.loaders.voxceleb1:load_voxceleb1_iden",
+        synthetic="benchmark.corpora.synthetic.voxceleb1:ensure_synthetic_voxceleb1",
+        expected="VoxCeleb1: vox1_dev_wav/wav/ and vox1_test_wav/wav/ (or wav/) with <id>/<video>/<nnnnn>.wav, "
+                 "iden_split.txt"),
+    "voxceleb1_veri": CorpusFormat(
+        loader="benchmark.corpora.loaders.voxceleb1:load_voxceleb1_veri",
+        synthetic="benchmark.corpora.synthetic.voxceleb1:ensure_synthetic_voxceleb1",
+        expected="VoxCeleb1: vox1_dev_wav/wav/ and vox1_test_wav/wav/ (or wav/) with <id>/<video>/<nnnnn>.wav, "
+                 "veri_test2.txt"),
 }

@@ -23,6 +23,8 @@ PROBLEMS = Registry("problem", {
                               "spoken queries searched in a spoken collection; DTW per layer, no training"),
     "diarization": Entry("benchmark.problems.diarization:score",
                          "who speaks when: per-frame speaker activity, permutation-invariant BCE, DER"),
+    "speaker_verification": Entry("benchmark.problems.speaker_verification:score",
+                                  "speaker embeddings trained with AM-Softmax; cosine-scored trials, EER and minDCF"),
 })
 
 
