@@ -157,10 +157,6 @@ def min_cnxe(scores, truth, iterations: int = 50) -> float:
     return float(min(1.0, calibrated / reference))
 
 
-METRICS = {"accuracy": accuracy, "wer": wer, "cer": cer, "per": per, "mtwv": mtwv, "min_cnxe": min_cnxe}
-"""Metric name (as used in tasks.yaml and result JSON) to function."""
-
-
 _SLOT = re.compile(r"B\-(\S+) (.+?) E\-\1")
 """A slot in s3prl's SF strings: ``B-<type> <value> E-<type>`` (the shortest value)."""
 
@@ -231,7 +227,6 @@ def slot_value_cer(hyps: Sequence[str], refs: Sequence[str]) -> float:
     return sum(editdistance.eval(h, r) for h, r in pairs) / total
 
 
-METRICS.update({"slot_f1": slot_type_f1, "slot_cer": slot_value_cer})
 def der(hypotheses, references, durations: dict[str, float] | None = None) -> float:
     """Diarization error rate over recordings: (missed + false alarm + confusion) / reference speech.
 
@@ -275,7 +270,6 @@ def _annotations(source) -> dict:
     return load_rttm(str(source))
 
 
-METRICS["der"] = der
 
 
 def _verification_inputs(name: str, scores, targets) -> tuple[np.ndarray, np.ndarray]:
@@ -334,4 +328,6 @@ def min_dcf(scores, targets, p_target: float = 0.01, c_miss: float = 1.0, c_fa: 
     return float(cost.min() / min(c_miss * p_target, c_fa * (1 - p_target)))
 
 
-METRICS.update(eer=eer, min_dcf=min_dcf)
+METRICS = {"accuracy": accuracy, "wer": wer, "cer": cer, "per": per, "mtwv": mtwv, "min_cnxe": min_cnxe,
+           "slot_f1": slot_type_f1, "slot_cer": slot_value_cer, "der": der, "eer": eer, "min_dcf": min_dcf}
+"""Metric name (as used in tasks.yaml and result JSON) to function."""
