@@ -50,6 +50,7 @@ class RunRequest:
     force: bool = False
     progress: bool = True
     upstream_options: dict[str, Any] = field(default_factory=dict)
+    stop_after: str | None = None  # "plan": find the result only; "extract": fill the feature cache only (the sweep)
 
 
 @dataclass
@@ -169,6 +170,12 @@ def run(req: RunRequest) -> RunOutput:
     display = upstream.display_name()
     run_dir = Path(req.out) / slug(display) / spec.name / rid
     result_path = run_dir / "result.json"
+    if req.stop_after == "plan":  # where this run's result is, and whether it is there
+        return RunOutput(result_path, read_result(result_path) or {}, reused=read_result(result_path) is not None)
+    if req.stop_after == "extract":  # every feature this run will read, in the cache; nothing trained
+        load_features(upstream, FeatureCache(cache_root, identity), splits, keys, need_frames=False,
+                      cache_frames=req.cache_frames, strict_audio=req.strict_audio, progress=req.progress)
+        return RunOutput(result_path, {})
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
