@@ -183,7 +183,7 @@ def run(req: RunRequest) -> RunOutput:
                                  cache_frames=req.cache_frames, strict_audio=req.strict_audio,
                                  progress=req.progress, stats=stats)
         context = RunContext(spec, splits, features, upstream, head_cls, config, run_dir / "checkpoint.pt",
-                             req.progress)
+                             req.progress, corpus_root=root)
         with torch_threads(1 if pooled_path else torch.get_num_threads()):
             scored = score(context)
         from benchmark.cache import directory_size

@@ -40,8 +40,9 @@ def test_ctc_tasks_run_end_to_end(tiny_librispeech, tmp_path, task, metrics):
 def test_qbe_runs_end_to_end(tiny_quesst, tmp_path):
     result = result_of(superb("run", "--upstream", "fbank", "--task", "qbe", "--data", str(tiny_quesst),
                               "--quiet", "--out", str(tmp_path)))
-    assert set(result["metrics"]["test"]) == {"mtwv", "min_cnxe"}
-    assert 0 <= result["metrics"]["test"]["mtwv"] <= 1
+    assert set(result["metrics"]["test"]) == {"mtwv", "mtwv_english", "min_cnxe"}
+    assert 0 <= result["metrics"]["test"]["mtwv"] <= 1 and 0 <= result["metrics"]["test"]["mtwv_english"] <= 1
+    assert result["corpus"]["gain_db"] == -3.0  # s3prl's QbE dataset runs sox gain -3.0
     assert result["qbe"]["best_layer"] == 0 and set(result["qbe"]["dev_mtwv_per_layer"]) == {"0"}
     assert result["training"] is None and result["corpus"]["sizes"] == {"dev": 2, "test": 2, "documents": 12}
 
