@@ -187,6 +187,7 @@ def run(req: RunRequest) -> RunOutput:
         with torch_threads(1 if pooled_path else torch.get_num_threads()):
             scored = score(context)
         from benchmark.cache import directory_size
+        from benchmark.training import converged
 
         outcome = scored.outcome
         result = {
@@ -203,6 +204,7 @@ def run(req: RunRequest) -> RunOutput:
                        "evaluation_s": round((outcome.eval_seconds if outcome else 0.0) + scored.test_seconds, 3)},
             "training": {"best_step": outcome.best_step, "resumed_from_step": outcome.resumed_from,
                          "history": outcome.history} if outcome else None,
+            "converged": converged(outcome.history, spec.higher_is_better) if outcome else None,
             **scored.extra,
             "cache": {"dir": str(cache.dir), "size_bytes": directory_size(cache.dir),
                       "extracted_utterances": stats.utterances, "frames_cached": req.cache_frames,

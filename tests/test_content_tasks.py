@@ -29,6 +29,7 @@ def test_ctc_tasks_run_end_to_end(tiny_librispeech, tmp_path, task, metrics):
         assert set(result["metrics"][split]) == metrics
         assert all(value >= 0 for value in result["metrics"][split].values())
     assert result["training"]["history"][-1]["step"] == 5
+    assert result["converged"] is False  # one evaluation shows no plateau
     assert result["corpus"]["synthetic"] and result["corpus"]["sizes"] == {"train": 8, "dev": 2, "test": 2}
     assert len(result["test_examples"]) == 2 and result["test_examples"][0]["reference"]
     assert result["layer_weights"] == [1.0]
@@ -44,7 +45,7 @@ def test_qbe_runs_end_to_end(tiny_quesst, tmp_path):
     assert 0 <= result["metrics"]["test"]["mtwv"] <= 1 and 0 <= result["metrics"]["test"]["mtwv_english"] <= 1
     assert result["corpus"]["gain_db"] == -3.0  # s3prl's QbE dataset runs sox gain -3.0
     assert result["qbe"]["best_layer"] == 0 and set(result["qbe"]["dev_mtwv_per_layer"]) == {"0"}
-    assert result["training"] is None and result["corpus"]["sizes"] == {"dev": 2, "test": 2, "documents": 12}
+    assert result["training"] is None and result["converged"] is None and result["corpus"]["sizes"] == {"dev": 2, "test": 2, "documents": 12}
 
 
 @pytest.mark.parametrize("task,corpus,extra,expected", [
