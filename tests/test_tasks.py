@@ -48,3 +48,31 @@ def test_malformed_entries_name_file_and_key(tmp_path, old, new, expected):
 def test_unknown_task_suggests(tmp_path):
     with pytest.raises(UserError, match="Did you mean: ks"):
         get_task("kws")
+
+
+S3PRL_RUNNER = {  # s3prl 0.4.18 configs: gradient_clipping, gradient_accumulate_steps, eval_step, batch size
+    "ks": (1.0, 1, 4000, 32),  # speech_commands/config.yaml
+    "pr": (1.0, 2, 1000, 16),  # ctc/libriphone.yaml
+    "asr": (1.0, 1, 2000, 16),  # asr/config.yaml (batch 32, halved by its length threshold on LibriSpeech)
+}
+
+
+@pytest.mark.parametrize("task", sorted(S3PRL_RUNNER))
+def test_training_keys_are_s3prls(task):
+    training = get_task(task).training(synthetic=False)
+    assert (training["grad_clip"], training["grad_accum"], training["eval_interval"],
+            training["batch_size"]) == S3PRL_RUNNER[task]
+
+
+@pytest.mark.parametrize("task,corpus", [("ks", "tiny_sc"), ("pr", "tiny_librispeech"), ("asr", "tiny_librispeech")])
+def test_the_grad_clip_of_tasks_yaml_is_the_one_applied(request, tmp_path, monkeypatch, task, corpus):
+    import torch
+
+    from benchmark.runner import RunRequest, run
+
+    applied, clip = [], torch.nn.utils.clip_grad_norm_
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_",
+                        lambda params, max_norm, **kw: applied.append(max_norm) or clip(params, max_norm, **kw))
+    result = run(RunRequest(upstream="fbank_no_cmvn", task=task, data=request.getfixturevalue(corpus), steps=2,
+                            out=tmp_path, cache_dir=tmp_path / "cache", progress=False)).result
+    assert applied == [get_task(task).training(synthetic=True)["grad_clip"]] * 2 == [result["config"]["grad_clip"]] * 2
