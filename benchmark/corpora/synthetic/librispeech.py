@@ -1,7 +1,7 @@
 """Generate a synthetic corpus in the real LibriSpeech layout.
 
 Sentences from :mod:`.sentences` (its small grammar of frequent words,
-:data:`.sentences.COMMON`, about 130 words, 2 to 10 words each) are read by eSpeak NG speakers (:mod:`.synthesis`); the splits are
+:data:`.sentences.COMMON`, 128 words, 2 to 10 words each, a longer first clause kept whole) are read by eSpeak NG speakers (:mod:`.synthesis`); the splits are
 speaker-disjoint (about 2/3 of the speakers train, 1/6 dev, 1/6 test) and no
 sentence is read twice; each speaker reads about 100. The tree::
 
