@@ -21,8 +21,8 @@ def test_shipped_tasks_are_valid():
     tasks = load_tasks()
     ks = tasks["ks"]
     assert ks.metric == "accuracy" and ks.higher_is_better and ks.head == "mean_pool_linear"
-    assert ks.training(synthetic=False)["steps"] == 200000 and ks.training(synthetic=True)["steps"] == 2000
-    assert ks.training(synthetic=True)["lr"] == ks.training(synthetic=False)["lr"] == 1e-4
+    assert ks.training(synthetic=False)["steps"] == 200000 and ks.training(synthetic=True)["steps"] == 20000
+    assert ks.training(synthetic=False)["lr"] == 1e-4 and ks.training(synthetic=True)["lr"] == 1e-3
     assert ks.gain_db == -3.0 and tasks["pr"].gain_db == 0.0  # s3prl's sox `gain -3.0` for KS only
 
 
@@ -33,7 +33,7 @@ def test_shipped_tasks_are_valid():
     ("    steps: 200000", "    steps: 0", "ks.training.steps must be positive"),
     ("  sampler: class_balanced", "  sampler: class_balanced\n  sampl: x", "ks.sampl is not a known key"),
     ("  problem: utterance_classification", "  problem: [oops", "YAML syntax error at line"),
-    ("  synthetic:\n    steps: 2000", "  synthetic:\n    stepz: 2000", "ks.synthetic.stepz is not a training key"),
+    ("    steps: 20000\n", "    stepz: 20000\n", "ks.synthetic.stepz is not a training key"),
     ("    gain_db: -3.0", "    gain_db: loud", "ks.corpus.gain_db must be a number, got 'loud'"),
     ("    gain_db: -3.0", "    gian_db: -3.0", "ks.corpus.gian_db is not a known key"),
 ])
