@@ -155,7 +155,7 @@ def run(req: RunRequest) -> RunOutput:
         training["lr"] = req.lr
     config = {**training, "seed": req.seed, "featurizer": req.featurizer, "layer_norm": req.layer_norm,
               "head": spec.head, "head_args": spec.head_arguments(synthetic), "sampler": spec.sampler,
-              "upstream_options": req.upstream_options, "options": spec.options,
+              "upstream_options": req.upstream_options, "options": spec.options_for(synthetic),
               "path": "pooled" if pooled_path else "frames", "strict_audio": req.strict_audio}
     corpus = {"name": spec.corpus["format"], "synthetic": synthetic, "content_hash": corpus_hash(splits, keys),
               "root": str(root), "sizes": {split: len(utts) for split, utts in splits.items()},

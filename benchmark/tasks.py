@@ -31,6 +31,7 @@ OPTIONAL_SCHEMA: dict[str, Any] = {  # tasks without a trained head (QbE) leave 
     "sampler": str,
     "training": TRAINING_KEYS,
 }
+SYNTHETIC_SECTIONS = ("head", "specaugment")  # synthetic overrides of head arguments and options.specaugment
 FREE_SECTIONS = ("synthetic", "departures", "options")  # checked below / by the problem
 TYPE_NAMES = {float: "a number", int: "an integer", str: "a string", bool: "true or false"}
 OPEN_SECTIONS = {"head"}  # may hold extra keys (the head's arguments)
@@ -106,8 +107,15 @@ class TaskSpec:
         """The training settings; the ``synthetic`` overrides apply on the synthetic corpus."""
         settings = dict(self.raw.get("training", {}))
         if synthetic:
-            settings.update({k: v for k, v in self.raw.get("synthetic", {}).items() if k != "head"})
+            settings.update({k: v for k, v in self.raw.get("synthetic", {}).items() if k not in SYNTHETIC_SECTIONS})
         return settings
+
+    def options_for(self, synthetic: bool) -> dict[str, Any]:
+        """``options``; ``synthetic.specaugment`` overrides some SpecAugment settings on the synthetic corpus."""
+        options = self.options
+        if synthetic and "specaugment" in self.raw.get("synthetic", {}):
+            options["specaugment"] = {**options["specaugment"], **self.raw["synthetic"]["specaugment"]}
+        return options
 
     def head_arguments(self, synthetic: bool) -> dict[str, Any]:
         """The head's arguments; ``synthetic.head`` overrides some on the synthetic corpus (a smaller head)."""
@@ -176,6 +184,12 @@ def _validate(path: Path, name: str, entry: Any) -> None:
             known = set(entry.get("head", {})) - {"name"}
             if not isinstance(value, dict) or set(value) - known:
                 raise UserError(f"{path}: {name}.synthetic.head must map some of the head's arguments "
+                                f"({', '.join(sorted(known)) or 'none'}) to values")
+            continue
+        if key == "specaugment":
+            known = set(entry.get("options", {}).get("specaugment", {}))
+            if not isinstance(value, dict) or set(value) - known:
+                raise UserError(f"{path}: {name}.synthetic.specaugment must map some of options.specaugment's keys "
                                 f"({', '.join(sorted(known)) or 'none'}) to values")
             continue
         if key not in TRAINING_KEYS:

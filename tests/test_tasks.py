@@ -24,6 +24,10 @@ def test_shipped_tasks_are_valid():
     assert ks.training(synthetic=False)["steps"] == 200000 and ks.training(synthetic=True)["steps"] == 20000
     assert ks.training(synthetic=False)["lr"] == 1e-4 and ks.training(synthetic=True)["lr"] == 1e-3
     assert ks.gain_db == -3.0 and tasks["pr"].gain_db == 0.0  # s3prl's sox `gain -3.0` for KS only
+    asr = tasks["asr"]  # short synthetic utterances: narrower time masks, s3prl's on the real corpus
+    assert asr.options_for(False)["specaugment"]["time_mask_width"] == 40 == asr.options["specaugment"]["time_mask_width"]
+    assert asr.options_for(True)["specaugment"]["time_mask_width"] < 40
+    assert asr.options_for(True)["specaugment"]["freq_masks"] == 4 and "specaugment" not in asr.training(True)
 
 
 @pytest.mark.parametrize("old,new,expected", [
@@ -35,6 +39,7 @@ def test_shipped_tasks_are_valid():
     ("  problem: utterance_classification", "  problem: [oops", "YAML syntax error at line"),
     ("    steps: 20000\n", "    stepz: 20000\n", "ks.synthetic.stepz is not a training key"),
     ("    gain_db: -3.0", "    gain_db: loud", "ks.corpus.gain_db must be a number, got 'loud'"),
+    ("      time_mask_width: 8", "      time_mask_wide: 8", "asr.synthetic.specaugment must map some of"),
     ("    gain_db: -3.0", "    gian_db: -3.0", "ks.corpus.gian_db is not a known key"),
 ])
 def test_malformed_entries_name_file_and_key(tmp_path, old, new, expected):
