@@ -103,9 +103,9 @@ def test_synthetic_head_overrides_are_validated(tmp_path):
 
     text = tasks_file().read_text()
     asr = load_tasks()["asr"]
-    assert asr.head_arguments(synthetic=False)["hidden"] == 1024 and asr.head_arguments(synthetic=True)["hidden"] == 128
+    assert asr.head_arguments(synthetic=False)["hidden"] == 1024 and asr.head_arguments(synthetic=True)["hidden"] == 64
     assert "head" not in asr.training(synthetic=True)
     bad = tmp_path / "tasks.yaml"
-    bad.write_text(text.replace("      project: 128\n", "      projekt: 128\n", 1))
+    bad.write_text(text.replace("      project: 64\n", "      projekt: 64\n", 1))
     with pytest.raises(UserError, match=r"asr.synthetic.head must map some of the head's arguments"):
         load_tasks(bad)
