@@ -6,7 +6,7 @@ Layout (``--cache-dir``, else ``$SUPERB_CACHE_DIR``, else ``~/.cache/superb/feat
         .lock                          held while a run looks up and extracts
         shard-<id>/                    immutable once renamed into place
             meta.json                  keys, frame counts, shapes, checksums (written last)
-            pooled.npy                 float32 (utterances, layers, dim): per-layer means over valid frames
+            pooled.npy                 float32 (utterances, layers, dim): per-layer means over valid frames (summed in float64)
             frames.npy                 float16 (total frames, layers, dim): all layers (optional)
 
 A key names the audio by content: ``<blake2b of the file's bytes>:<start>:<end>``

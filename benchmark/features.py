@@ -55,7 +55,8 @@ def hash_utterances(utterances: list[Utterance], progress: bool = True,
 
 
 def run_upstream(upstream: Upstream, wavs: list[np.ndarray]) -> list[Tensor]:
-    """Run ``upstream`` on clips (16 kHz float32); return per clip ``(frames, layers, dim)`` float32.
+    """Run ``upstream`` on clips (16 kHz float32); return per clip ``(frames, layers, dim)`` float32
+    (float64 if the upstream returns float64, so that pooled means are taken before rounding).
 
     Clips longer than ``upstream.max_samples`` are cut into windows (a multiple of the
     stride long) whose frames are concatenated; pieces shorter than
@@ -95,7 +96,8 @@ def _forward(upstream: Upstream, wavs: list[np.ndarray]) -> list[Tensor]:
                         f"`superb check-upstream {requested_as(upstream)}` (--debug shows the traceback)") from err
     check_output(upstream, out, lengths)
     stacked = torch.stack(out.layers, dim=2)  # (batch, frames, layers, dim)
-    return [stacked[i, :int(n)].float().clone() for i, n in enumerate(out.lengths)]
+    dtype = torch.float64 if stacked.dtype == torch.float64 else torch.float32
+    return [stacked[i, :int(n)].to(dtype).clone() for i, n in enumerate(out.lengths)]
 
 
 def requested_as(upstream: Upstream) -> str:
@@ -150,7 +152,7 @@ def extract(upstream: Upstream, cache: FeatureCache, items: list[tuple[str, Utte
         wavs = [load_audio(u.path, start=u.start, end=u.end, gain_db=u.gain_db, strict=strict_audio,
                            report=stats.audio) for _, u in chunk]
         for (key, _), feats in zip(chunk, run_upstream(upstream, wavs)):
-            pending.append((key, len(feats), feats.mean(dim=0).numpy(),
+            pending.append((key, len(feats), feats.double().mean(dim=0).numpy(),  # float64 sums: exact zeros stay ~0
                             feats.half().numpy() if cache_frames else None))
             pending_bytes += feats.numel() * 2
         bar.update(len(chunk))
@@ -208,7 +210,7 @@ class StreamingFrames:
         utts = [self.utterances[i] for i in index.tolist()]
         wavs = [load_audio(u.path, start=u.start, end=u.end, gain_db=u.gain_db, strict=self.strict_audio)
                 for u in utts]
-        feats = run_upstream(self.upstream, wavs)
+        feats = [f.float() for f in run_upstream(self.upstream, wavs)]
         lengths = torch.tensor([len(f) for f in feats])
         return torch.nn.utils.rnn.pad_sequence(feats, batch_first=True), lengths
 

@@ -7,7 +7,8 @@ and accuracies are fractions (error rates may exceed 1 when hypotheses insert a 
 - :func:`wer`, :func:`cer`, :func:`per`: corpus-level edit distance over the total
   reference length (words, characters, space-separated phones).
 - :func:`mtwv` (maximum term-weighted value) and :func:`min_cnxe` (minimum normalised
-  cross entropy): query-by-example detection scores, QUESST 2014 constants.
+  cross entropy): query-by-example detection scores, QUESST 2014 constants;
+  :func:`mtwv_all_trials`: MTWV when only some trials are scored (SUPERB's QbE number).
 - :func:`der` (diarization error rate): pyannote.metrics, collar 0, overlap scored.
 - :func:`eer` (equal error rate) and :func:`min_dcf` (minimum normalised detection cost):
   speaker verification from trial scores.
@@ -116,6 +117,31 @@ def mtwv(scores, truth) -> float:
     ordered = flat_scores[order]
     last_of_tie = np.append(ordered[1:] != ordered[:-1], True)  # thresholds fall between distinct scores
     return float(max(0.0, twv[last_of_tie].max()))
+
+
+QUESST_DEFAULT_SCORE = -10.0
+"""Score of every trial a system leaves out (s3prl runs ``score-TWV-Cnxe.sh <dir> <truth> -10``)."""
+
+
+def mtwv_all_trials(scores, truth, rows, columns, default: float = QUESST_DEFAULT_SCORE) -> float:
+    """MTWV over every trial of a query set when the system scored only some of them.
+
+    SUPERB's QbE number: s3prl scores the English queries against the English
+    documents, and the QUESST 2014 scoring tool evaluates every (query, document)
+    trial of the whole multilingual set, giving each unscored trial the score
+    ``default``. Unscored queries then add TWV 0 (at every threshold above
+    ``default``) and false-alarm rates are over the whole collection.
+
+    Args:
+        scores: ``(scored queries, scored documents)`` detection scores.
+        truth: ``(all queries, all documents)`` bool, the query occurs in the document.
+        rows, columns: the row of ``truth`` of each scored query and the column of each
+            scored document.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    every = np.full(np.shape(truth), default)
+    every[np.ix_(np.asarray(rows, dtype=int), np.asarray(columns, dtype=int))] = scores
+    return mtwv(every, truth)
 
 
 def _cross_entropy(llr: np.ndarray, truth: np.ndarray, prior: float) -> float:

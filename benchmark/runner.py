@@ -159,7 +159,7 @@ def run(req: RunRequest) -> RunOutput:
         training["lr"] = req.lr
     config = {**training, "seed": req.seed, "featurizer": req.featurizer, "layer_norm": req.layer_norm,
               "head": spec.head, "head_args": spec.head_arguments(synthetic), "sampler": spec.sampler,
-              "upstream_options": req.upstream_options, "options": spec.options,
+              "upstream_options": req.upstream_options, "options": spec.options_for(synthetic),
               "path": "pooled" if pooled_path else "frames", "strict_audio": req.strict_audio}
     corpus = {"name": spec.corpus["format"], "synthetic": synthetic, "content_hash": corpus_hash(splits, keys),
               "root": str(root), "sizes": {split: len(utts) for split, utts in splits.items()},
@@ -193,10 +193,11 @@ def run(req: RunRequest) -> RunOutput:
                                  cache_frames=req.cache_frames, strict_audio=req.strict_audio,
                                  progress=req.progress, stats=stats)
         context = RunContext(spec, splits, features, upstream, head_cls, config, run_dir / "checkpoint.pt",
-                             req.progress)
+                             req.progress, corpus_root=root)
         with torch_threads(1 if pooled_path else torch.get_num_threads()):
             scored = score(context)
         from benchmark.cache import directory_size
+        from benchmark.training import converged
 
         outcome = scored.outcome
         result = {
@@ -214,6 +215,7 @@ def run(req: RunRequest) -> RunOutput:
                        "evaluation_s": round((outcome.eval_seconds if outcome else 0.0) + scored.test_seconds, 3)},
             "training": {"best_step": outcome.best_step, "resumed_from_step": outcome.resumed_from,
                          "history": outcome.history} if outcome else None,
+            "converged": converged(outcome.history, spec.higher_is_better) if outcome else None,
             **scored.extra,
             "cache": {"dir": str(cache.dir), "size_bytes": directory_size(cache.dir),
                       "extracted_utterances": stats.utterances, "frames_cached": req.cache_frames,

@@ -31,6 +31,7 @@ OPTIONAL_SCHEMA: dict[str, Any] = {  # tasks without a trained head (QbE) leave 
     "sampler": str,
     "training": TRAINING_KEYS,
 }
+SYNTHETIC_SECTIONS = ("head", "specaugment", "lr_grid")  # synthetic overrides that are not training keys
 FREE_SECTIONS = ("synthetic", "departures", "options", "leaderboard", "lr_grid")  # checked below / by the problem
 # How the leaderboard treats the task (docs/leaderboard.md); every key optional.
 LEADERBOARD_KEYS = {"noise_floor": float, "published_comparable": bool, "published_note": str}
@@ -113,7 +114,7 @@ class TaskSpec:
         """The training settings; the ``synthetic`` overrides apply on the synthetic corpus."""
         settings = dict(self.raw.get("training", {}))
         if synthetic:
-            settings.update({k: v for k, v in self.raw.get("synthetic", {}).items() if k not in ("head", "lr_grid")})
+            settings.update({k: v for k, v in self.raw.get("synthetic", {}).items() if k not in SYNTHETIC_SECTIONS})
         return settings
 
     def lr_grid(self, synthetic: bool) -> list[float]:
@@ -124,6 +125,13 @@ class TaskSpec:
         grid = self.raw.get("synthetic", {}).get("lr_grid") if synthetic else None
         grid = grid or self.raw.get("lr_grid") or [self.training(synthetic)["lr"]]
         return [float(lr) for lr in grid]
+
+    def options_for(self, synthetic: bool) -> dict[str, Any]:
+        """``options``; ``synthetic.specaugment`` overrides some SpecAugment settings on the synthetic corpus."""
+        options = self.options
+        if synthetic and "specaugment" in self.raw.get("synthetic", {}):
+            options["specaugment"] = {**options["specaugment"], **self.raw["synthetic"]["specaugment"]}
+        return options
 
     def head_arguments(self, synthetic: bool) -> dict[str, Any]:
         """The head's arguments; ``synthetic.head`` overrides some on the synthetic corpus (a smaller head)."""
@@ -210,6 +218,12 @@ def _validate(path: Path, name: str, entry: Any) -> None:
             known = set(entry.get("head", {})) - {"name"}
             if not isinstance(value, dict) or set(value) - known:
                 raise UserError(f"{path}: {name}.synthetic.head must map some of the head's arguments "
+                                f"({', '.join(sorted(known)) or 'none'}) to values")
+            continue
+        if key == "specaugment":
+            known = set(entry.get("options", {}).get("specaugment", {}))
+            if not isinstance(value, dict) or set(value) - known:
+                raise UserError(f"{path}: {name}.synthetic.specaugment must map some of options.specaugment's keys "
                                 f"({', '.join(sorted(known)) or 'none'}) to values")
             continue
         if key not in TRAINING_KEYS:

@@ -58,6 +58,28 @@ class TrainOutcome:
     eval_seconds: float = 0.0
 
 
+CONVERGED_TAIL = 0.25  # the last quarter of training
+CONVERGED_GAIN = 0.01  # 1 point of a metric in [0, 1]
+
+
+def converged(history: Sequence[dict], higher_is_better: bool) -> bool:
+    """Whether a run trained to a plateau: its best dev evaluation comes before the last
+    quarter of its steps, or the last quarter improves the best dev value before it by
+    under 1 point (0.01). ``history`` is :attr:`TrainOutcome.history` (steps ascending).
+
+    A run with no evaluation before its last quarter has not shown a plateau: ``False``.
+    """
+    if not history:
+        return False
+    cutoff = (1 - CONVERGED_TAIL) * history[-1]["step"]
+    pick = max if higher_is_better else min
+    early = [h["dev"] for h in history if h["step"] <= cutoff]
+    if not early:
+        return False
+    gain = pick(h["dev"] for h in history) - pick(early)
+    return abs(gain) < CONVERGED_GAIN
+
+
 def save_checkpoint(state: dict, path: Path) -> None:
     """``torch.save`` atomically: never a half-written checkpoint."""
     atomic_write(path, lambda f: torch.save(state, f),

@@ -25,7 +25,7 @@ def test_run_writes_a_complete_result_and_reuses_it(tiny_sc, tmp_path):
     assert result["upstream"] == "fbank_no_cmvn" and result["task"] == "ks"
     assert set(result["metrics"]) == {"dev", "test"} and 0 <= result["metrics"]["test"]["accuracy"] <= 1
     assert result["layer_weights"] == [1.0]
-    assert result["config"]["steps"] == 40 and result["config"]["lr"] == 1e-4
+    assert result["config"]["steps"] == 40 and result["config"]["lr"] == 1e-3  # the synthetic lr
     assert result["config"]["featurizer"] == "weighted_sum" and result["config"]["path"] == "pooled"
     assert result["corpus"]["synthetic"] is True and len(result["corpus"]["content_hash"]) == 20
     assert result["corpus"]["gain_db"] == -3.0  # KS clips are 3 dB down, as s3prl's sox `gain -3.0`

@@ -5,7 +5,7 @@ import jiwer
 import numpy as np
 import pytest
 
-from benchmark.metrics import METRICS, TWV_BETA, cer, min_cnxe, mtwv, per, wer
+from benchmark.metrics import METRICS, TWV_BETA, cer, min_cnxe, mtwv, mtwv_all_trials, per, wer
 
 WORDS = ["the", "cat", "sat", "on", "a", "mat", "dog", "ran", "up", "hill"]
 
@@ -82,6 +82,32 @@ def test_mtwv_extremes():
     assert mtwv(-1.0 * truth, truth) == 0.0  # best threshold: detect nothing
     with pytest.raises(ValueError, match="no query has a target"):
         mtwv(np.zeros((2, 5)), np.zeros((2, 5), dtype=bool))
+
+
+def test_mtwv_all_trials_hand_built_case():
+    """Queries q1, q2 English and q3 Czech; documents d1..d3 English and d4 Czech.
+
+    Truth: q1 in d1; q2 in d2 and d4; q3 in d4. The system scores only the English block:
+    q1 -> (2, 1, 0), q2 -> (0, 3, 1); every other trial gets -10.
+    At threshold 2 (detect q1-d1 and q2-d2): q1 TWV 1 (no miss, no false alarm), q2 misses
+    d4 (P_miss 1/2, TWV 0.5), q3 detects nothing (TWV 0): TWV = (1 + 0.5 + 0) / 3 = 0.5.
+    Threshold 3 gives 0.5 / 3; threshold 1 adds a false alarm for q1 (P_fa 1/3, -12.49 / 3).
+    English trials alone: q1 and q2 are both perfect at threshold 2 (q2's only English
+    target is d2), so 1.0.
+    """
+    truth = np.array([[1, 0, 0, 0], [0, 1, 0, 1], [0, 0, 0, 1]], dtype=bool)
+    scores = np.array([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0]])
+    assert mtwv_all_trials(scores, truth, rows=[0, 1], columns=[0, 1, 2]) == pytest.approx(0.5)
+    assert mtwv(scores, truth[:2, :3]) == pytest.approx(1.0)
+    assert mtwv_all_trials(scores[::-1], truth, rows=[1, 0], columns=[0, 1, 2]) == pytest.approx(0.5)  # any order
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_mtwv_all_trials_equals_english_mtwv_when_everything_is_english(seed):
+    rng = np.random.default_rng(seed)
+    truth = rng.random((6, 40)) < 0.1
+    scores = np.round(rng.standard_normal((6, 40)) + 2.0 * truth, 1)
+    assert mtwv_all_trials(scores, truth, range(6), range(40)) == mtwv(scores, truth)
 
 
 def test_min_cnxe_bounds_and_affine_invariance():

@@ -9,13 +9,14 @@ from upstreams.fbank import Fbank, FbankNoCmvn
 
 
 def reference(wav: torch.Tensor, cmvn: bool) -> torch.Tensor:
-    """s3prl's baseline on one clip: torchaudio kaldi.fbank (snip_edges=False), deltas, CMVN."""
-    mel = kaldi.fbank(wav[None], num_mel_bins=80, frame_length=25.0, frame_shift=10.0, snip_edges=False)
+    """s3prl's baseline on one clip: torchaudio kaldi.fbank (its default snip_edges=True), deltas, CMVN."""
+    mel = kaldi.fbank(wav[None], num_mel_bins=80, frame_length=25.0, frame_shift=10.0)
     d1 = compute_deltas(mel.T, win_length=5)
     d2 = compute_deltas(d1, win_length=5)
     x = torch.cat([mel, d1.T, d2.T], dim=-1)
     if cmvn:
-        x = (x - x.mean(0, keepdim=True)) / (1e-10 + x.std(0, keepdim=True))
+        std = x.std(0, keepdim=True) if len(x) > 1 else torch.zeros_like(x)  # one frame: 0, not NaN
+        x = (x - x.mean(0, keepdim=True)) / (1e-10 + std)
     return x
 
 
@@ -28,9 +29,13 @@ def test_batched_features_equal_torchaudio_per_clip(cls, cmvn):
     out = cls()(wavs, lengths)
     for i, n in enumerate(lengths.tolist()):
         expected = reference(wavs[i, :n], cmvn)
-        assert int(out.lengths[i]) == len(expected)
-        torch.testing.assert_close(out.layers[0][i, :len(expected)], expected, atol=2e-3, rtol=1e-3)
-        assert torch.all(out.layers[0][i, len(expected):] == 0)
+        frames = out.layers[0][i].float()
+        assert int(out.lengths[i]) == (n - 1) // 160 + 1  # s3prl's frames, then the mean frame up to the contract's
+        torch.testing.assert_close(frames[:len(expected)], expected, atol=2e-3, rtol=1e-3)
+        torch.testing.assert_close(frames[len(expected):int(out.lengths[i])],
+                                   expected.mean(0).expand(int(out.lengths[i]) - len(expected), -1), atol=2e-3, rtol=1e-3)
+        torch.testing.assert_close(frames[:int(out.lengths[i])].mean(0), expected.mean(0), atol=2e-3, rtol=1e-3)
+        assert torch.all(frames[int(out.lengths[i]):] == 0)
 
 
 def test_shapes_and_frame_counts_follow_the_contract():
@@ -39,7 +44,7 @@ def test_shapes_and_frame_counts_follow_the_contract():
     samples = torch.tensor([16000, 12345, 801, 400])
     out = upstream(torch.randn(len(samples), 16000) * 0.1, samples)
     assert len(out.layers) == 1 and out.layers[0].shape == (4, 100, 240)
-    assert (out.lengths - upstream.expected_frames(samples)).abs().max() <= 1
+    assert torch.equal(out.lengths, upstream.expected_frames(samples))
     assert torch.isfinite(out.layers[0]).all()
     short = upstream(torch.randn(1, 50), torch.tensor([50]))  # under one window: padded to 400 samples
     assert short.lengths.tolist() == [3] and torch.isfinite(short.layers[0]).all()

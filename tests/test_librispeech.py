@@ -92,8 +92,10 @@ def test_synthetic_corpus(tiny_librispeech):
     for u in splits["dev"]:
         info = soundfile.info(str(u.path))
         assert (info.samplerate, info.channels, info.format, info.subtype) == (16000, 1, "FLAC", "PCM_16")
-        assert 1.0 <= info.duration <= 8.0
+        assert 1.0 <= info.duration <= 5.0
         assert set(u.label) <= set(characters(u.label))
+    common = set(sentences.COMMON.vocabulary) | {sentences._plural(n) for n in sentences.COMMON.nouns}
+    assert all(set(u.label.lower().split()) <= common for utts in splits.values() for u in utts)
     assert "SYNTHETIC" in (tiny_librispeech / "README.synthetic.txt").read_text()
 
 
@@ -106,6 +108,10 @@ def test_sentences_are_varied_and_in_vocabulary():
     assert 2 <= min(map(len, drawn)) and max(map(len, drawn)) <= 18
     assert ["old", "garden"] in [s[i:i + 2] for s in [sentences.sentence_with(rng, ["old", "garden"])]
                                  for i in range(len(s))]
+    common = [sentences.sentence(rng, 10, sentences.COMMON) for _ in range(300)]
+    assert 100 <= len(sentences.COMMON.vocabulary) <= 150 and max(map(len, common)) <= 13  # a clause is never cut
+    assert {w for s in common for w in s} <= set(sentences.COMMON.vocabulary) | {
+        sentences._plural(n) for n in sentences.COMMON.nouns}
 
 
 def test_g2p_and_units():

@@ -75,3 +75,20 @@ def test_same_trained_head_after_50_steps(tmp_path):
     for (name, a), b in zip(frame_model.state_dict().items(), pooled_model.state_dict().values()):
         torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4, msg=name)
     assert not torch.equal(frame_model.head.projector.weight, make_model().head.projector.weight)
+
+
+def test_fbank_stays_at_chance_however_long_it_trains(tiny_sc, tmp_path):
+    """CMVN'd pooled means are zero to ~1e-17, so even a long run at 100x the recipe's lr predicts one class."""
+    from benchmark.runner import RunRequest, run
+
+    result = run(RunRequest(upstream="fbank", task="ks", data=tiny_sc, steps=1000, lr=1e-2, out=tmp_path,
+                            cache_dir=tmp_path / "cache", progress=False)).result
+    assert result["config"]["path"] == "pooled"
+    from collections import Counter
+
+    from benchmark.corpora import CORPUS_FORMATS
+
+    splits = CORPUS_FORMATS["speech_commands_v0.01"].load(tiny_sc)
+    shares = {split: {n / len(utts) for n in Counter(u.label for u in utts).values()} for split, utts in splits.items()}
+    assert all(h["dev"] in shares["dev"] for h in result["training"]["history"])  # one class for every clip
+    assert result["metrics"]["test"]["accuracy"] in shares["test"]

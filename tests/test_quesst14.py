@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from benchmark.corpora.loaders.quesst14 import DOCUMENTS, load_quesst14
+from benchmark.corpora.loaders.quesst14 import DOCUMENTS, load_quesst14, load_trials
 from benchmark.errors import CorpusError
 
 pytest.importorskip("espeakng_loader")
@@ -53,6 +53,16 @@ def test_real_layout_loads_the_english_part(tmp_path):
     assert str(splits["dev"][0].label) == "('quesst14_00001', 'quesst14_00002')"  # stable for the corpus hash
 
 
+def test_trials_hold_every_language(tmp_path):
+    root = make_tree(tmp_path / "quesst14Database")
+    trials = load_trials(root, "dev")
+    assert trials.queries == ["quesst14_dev_0001", "quesst14_dev_0002", "quesst14_dev_0003"]
+    assert trials.documents == ["quesst14_00001", "quesst14_00002", "quesst14_00003"]
+    assert trials.truth == {"quesst14_dev_0001": {"quesst14_00001", "quesst14_00002"},
+                            "quesst14_dev_0003": {"quesst14_00003"}}
+    assert load_trials(root, "test").queries == ["quesst14_eval_0001"]
+
+
 @pytest.mark.parametrize("breakage,message", [
     (lambda root: __import__("shutil").rmtree(root), "does not exist"),
     (lambda root: (root / "scoring" / "groundtruth_quesst14_eval" / "quesst14_eval.rttm").unlink(),
@@ -90,3 +100,8 @@ def test_synthetic_corpus(tiny_quesst):
     info = soundfile.info(str(splits[DOCUMENTS][0].path))
     assert (info.samplerate, info.channels, info.subtype) == (16000, 1, "PCM_16")
     assert (tiny_quesst / "scoring" / "groundtruth_quesst14_dev" / "quesst14_dev.tlist.xml").is_file()
+    languages = {line.split()[1] for line in (tiny_quesst / "scoring" / "language_key_dev.lst").read_text().splitlines()}
+    assert "nnenglish" in languages and len(languages) > 1  # multilingual, as the real archive
+    trials = load_trials(tiny_quesst, "dev")
+    assert len(trials.queries) > len(splits["dev"]) and len(trials.documents) > len(splits[DOCUMENTS])
+    assert all(trials.truth[q] for q in trials.queries)

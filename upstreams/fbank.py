@@ -18,10 +18,13 @@ the pooled vector is the same for every clip and all clips get the same predicti
 That is the published FBANK row (KS 8.63 %, IC 9.10 %). ``fbank_no_cmvn`` keeps the
 clip's average spectrum and is the useful baseline.
 
-Departure from s3prl: frames are computed with ``snip_edges=False`` so a clip of
-``n`` samples gives ``round(n / 160)`` frames, within one frame of the contract's
-``(n - 1) // 160 + 1`` (s3prl's ``snip_edges=True`` drops the last 2 frames and
-gives no frame at all for clips under 25 ms).
+Frames as s3prl's (``snip_edges=True``: a frame every 160 samples that fits whole in
+the clip, ``1 + (n - 400) // 160`` of them), then padded with the clip's mean frame to
+the contract's ``(n - 1) // 160 + 1`` (2 or 3 more): the frames s3prl computes are an
+exact prefix and the clip's mean (the pooled input) is s3prl's (departure: the extra
+frames at the end). CMVN runs in float64 and the output of ``fbank`` is float64, so its
+per-clip means are zero to about 1e-17 (a float32 CMVN leaves about 1e-6, which a
+long pooled training run learns from).
 """
 
 from __future__ import annotations
@@ -53,8 +56,8 @@ class Fbank(Upstream):
     num_layers = 1
     hidden_size = 3 * NUM_MEL_BINS
     min_samples = WINDOW
-    departures = ("fbank frames use snip_edges=False (s3prl: True): round(n / 160) frames for n samples, "
-                  "within one of the contract's (n - 1) // 160 + 1",)
+    departures = ("fbank frames are s3prl's (snip_edges=True) followed by 2 or 3 copies of the clip's mean frame, "
+                  "to reach the contract's (n - 1) // 160 + 1 frames for n samples; the clip's mean is s3prl's",)
 
     def __init__(self, cmvn: bool = True, eps: float = 1e-10):
         super().__init__()
@@ -68,23 +71,17 @@ class Fbank(Upstream):
 
     def config(self) -> dict[str, Any]:
         return {"num_mel_bins": NUM_MEL_BINS, "frame_shift_samples": SHIFT, "frame_length_samples": WINDOW,
-                "delta_win_length": DELTA_WIN_LENGTH, "snip_edges": False, "cmvn": self.cmvn, "eps": self.eps}
+                "delta_win_length": DELTA_WIN_LENGTH, "snip_edges": True, "padded_with": "mean frame", "cmvn": self.cmvn, "eps": self.eps}
 
     def log_mel(self, wavs: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
         """``(batch, samples)`` and ``(batch,)`` valid samples (each >= 400) to log-mel ``(batch, frames, 80)``
-        and ``(batch,)`` valid frames ``(n + 80) // 160``.
+        and ``(batch,)`` valid frames ``1 + (n - 400) // 160``.
 
-        Each clip is framed as Kaldi does with ``snip_edges=False``: reflected at both of
-        its own ends, so its frames do not depend on the padding or its batch-mates.
+        Kaldi's ``snip_edges=True`` framing: frame ``t`` is samples ``[160 t, 160 t + 400)``,
+        so a valid frame never reaches the padding after its clip.
         """
-        frames = (lengths + SHIFT // 2) // SHIFT
-        left = (WINDOW - SHIFT) // 2
-        padded = wavs.new_zeros(len(wavs), (int(frames.max()) - 1) * SHIFT + WINDOW)
-        for i, (n, f) in enumerate(zip(lengths.tolist(), frames.tolist())):
-            wav = wavs[i, :n]
-            right = (f - 1) * SHIFT + WINDOW - left - n
-            padded[i, :n + left + right] = torch.cat([wav[:left].flip(0), wav, wav.flip(0)[:right]])
-        x = padded.unfold(1, WINDOW, SHIFT)  # (batch, frames, 400), a view
+        frames = (lengths - WINDOW) // SHIFT + 1
+        x = wavs.unfold(1, WINDOW, SHIFT)  # (batch, frames, 400), a view
         x = x - x.mean(dim=-1, keepdim=True)
         emphasised = x.clone()
         emphasised[..., 1:] -= PREEMPHASIS * x[..., :-1]
@@ -114,13 +111,20 @@ class Fbank(Upstream):
                                 frames)
         delta2 = compute_deltas(delta.transpose(1, 2), win_length=DELTA_WIN_LENGTH).transpose(1, 2)
         feats = torch.cat([mel, delta, delta2], dim=-1)
-        valid = (torch.arange(feats.shape[1])[None, :] < frames[:, None]).to(feats.dtype)[..., None]
-        if self.cmvn:
-            count = frames[:, None, None].to(feats.dtype)
+        valid = (torch.arange(feats.shape[1])[None, :] < frames[:, None])[..., None]
+        count = frames[:, None, None]
+        if self.cmvn:  # in float64: the clip's mean becomes zero to about 1e-17
+            feats = feats.double()
             mean = (feats * valid).sum(1, keepdim=True) / count
             var = ((feats - mean).pow(2) * valid).sum(1, keepdim=True) / (count - 1).clamp_min(1)
             feats = (feats - mean) / (self.eps + var.sqrt())
-        return UpstreamOutput(layers=[feats * valid], lengths=frames)
+        mean = (feats * valid).sum(1, keepdim=True) / count
+        # up to the contract's frame count with the clip's mean frame (zero after CMVN)
+        total = self.expected_frames(lengths)
+        feats = torch.nn.functional.pad(feats, (0, 0, 0, int(total.max()) - feats.shape[1]))
+        steps = torch.arange(feats.shape[1])[None, :, None]
+        feats = torch.where(steps < frames[:, None, None], feats, mean)
+        return UpstreamOutput(layers=[feats * (steps < total[:, None, None])], lengths=total)
 
 
 class FbankNoCmvn(Fbank):

@@ -158,6 +158,12 @@ class SSLUpstream(Upstream):
         self.wavlm = bundle._model_type == "WavLM"
         convs = self.model.feature_extractor.conv_layers
         self.group_norm = isinstance(convs[0].layer_norm, nn.GroupNorm)
+        self.departures = [
+            "each clip is zero-padded after its end by up to 79 samples (400 under 25 ms) to give max(1, ceil(n / 320) "
+            "- 1) frames: possibly one frame more than s3prl's floor((n - 400) / 320) + 1"]
+        if self.group_norm:
+            self.departures.append("group-norm front end: clips are batched only with clips of equal length (no "
+                                   "padding, as if each ran alone); s3prl pads the batch, which changes shorter clips")
         self.downsample_rate, self.receptive_field = conv_geometry([c.kernel_size for c in convs],
                                                                    [c.stride for c in convs])
         transformer = self.model.encoder.transformer

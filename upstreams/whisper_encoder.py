@@ -206,7 +206,8 @@ class WhisperEncoder(Upstream):
         self.window = dims["n_audio_ctx"] * self.downsample_rate  # samples per window: 480,000 = 30 s
         self.departures = [] if self.pad_to_30s else [
             "Whisper encoder run on each clip's own length (positional embedding sliced), not on the 30 s "
-            "window it was trained on; pad_to_30s=true restores that"]
+            "window it was trained on (past the clip's end its convolutions see zeros, not the log-mel of padding); "
+            "pad_to_30s=true restores that"]
         self.eval()
 
     def config(self) -> dict[str, Any]:

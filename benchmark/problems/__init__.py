@@ -42,6 +42,8 @@ class RunContext:
             ``layer_norm``, ``path`` = ``"pooled"`` or ``"frames"``, ...).
         checkpoint: where training keeps its resumable state.
         progress: show progress bars.
+        corpus_root: the corpus directory (for problems that read more than the
+            splits, e.g. QbE's multilingual trial list).
         device: where the featurizer and head run (``"cpu"``, ``"cuda:0"``); features
             arrive on the CPU and are moved batch by batch. Create no tensor on a
             hard-coded device.
@@ -56,6 +58,7 @@ class RunContext:
     checkpoint: Path
     progress: bool = True
     device: Any = "cpu"
+    corpus_root: Path | None = None
 
 
 @dataclass

@@ -8,8 +8,13 @@ SUPERB's protocol (s3prl's ``quesst14_dtw``), run on each upstream layer:
 3. subsequence DTW (:mod:`benchmark.dtw`) gives a distance per (query, document);
 4. the score is ``-distance``, standardised over the documents of each query;
    queries shorter than 5 frames score 0 everywhere;
-5. MTWV (:func:`benchmark.metrics.mtwv`) on dev picks the layer, whose test MTWV is
-   the result. ``--featurizer last`` or ``layer:N`` searches only that layer.
+5. MTWV on dev picks the layer, whose test MTWV is the result. ``--featurizer last``
+   or ``layer:N`` searches only that layer.
+
+``mtwv`` is SUPERB's number (:func:`benchmark.metrics.mtwv_all_trials`): the English
+scores evaluated over every trial of the multilingual query set and collection, the
+unscored ones at -10, as s3prl's call of the QUESST scoring tool does;
+``mtwv_english`` is MTWV over the English trials alone (:func:`benchmark.metrics.mtwv`).
 
 Splits come from :mod:`benchmark.corpora.loaders.quesst14`: ``dev`` and ``test`` are query
 sets whose labels list the documents that contain them, ``documents`` the collection.
@@ -23,12 +28,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from benchmark.corpora.loaders.quesst14 import DOCUMENTS
+from benchmark.corpora.loaders.quesst14 import DOCUMENTS, Trials, load_trials
 from benchmark.dtw import match_documents
 from benchmark.errors import CorpusError
 from benchmark.featurizer import parse_mode
 from benchmark.features import SplitFeatures
-from benchmark.metrics import METRICS
+from benchmark.metrics import METRICS, mtwv_all_trials
 from benchmark.problems import RunContext, Scored
 
 MIN_QUERY_FRAMES = 5
@@ -97,6 +102,16 @@ def truth_matrix(queries: list, documents: list) -> np.ndarray:
     return truth
 
 
+def superb_mtwv(scores: np.ndarray, queries: list, documents: list, trials: Trials) -> float:
+    """MTWV of the ``(queries, documents)`` scores over every trial of ``trials`` (SUPERB's QbE number)."""
+    row = {uid: i for i, uid in enumerate(trials.queries)}
+    column = {uid: j for j, uid in enumerate(trials.documents)}
+    truth = np.zeros((len(row), len(column)), dtype=bool)
+    for query, docs in trials.truth.items():
+        truth[row[query], [column[d] for d in docs]] = True
+    return mtwv_all_trials(scores, truth, [row[q.uid] for q in queries], [column[d.uid] for d in documents])
+
+
 def score(ctx: RunContext) -> Scored:
     """Search dev on every layer, pick the best dev MTWV, search test on that layer."""
     start = time.perf_counter()
@@ -108,16 +123,21 @@ def score(ctx: RunContext) -> Scored:
                               f"check the corpus ground truth")
     fixed = parse_mode(ctx.config["featurizer"], ctx.upstream.num_layers)
     layers = list(range(ctx.upstream.num_layers)) if fixed is None else [fixed]
-    mtwv, min_cnxe = METRICS["mtwv"], METRICS["min_cnxe"]
+    trials = {split: load_trials(ctx.corpus_root, split) for split in ("dev", "test")}
+
+    def metrics_of(split: str, scores: np.ndarray) -> dict[str, float]:
+        return {"mtwv": superb_mtwv(scores, splits[split], splits[DOCUMENTS], trials[split]),
+                "mtwv_english": METRICS["mtwv"](scores, truth[split]),
+                "min_cnxe": METRICS["min_cnxe"](scores, truth[split])}
+
     dev_mtwv, dev_scores = {}, {}
     for layer in layers:
         documents = layer_frames(features[DOCUMENTS], layer)
         dev_scores[layer] = search(layer_frames(features["dev"], layer), documents)
-        dev_mtwv[layer] = mtwv(dev_scores[layer], truth["dev"])
+        dev_mtwv[layer] = superb_mtwv(dev_scores[layer], splits["dev"], splits[DOCUMENTS], trials["dev"])
     best = max(layers, key=lambda layer: (dev_mtwv[layer], -layer))
     test_scores = search(layer_frames(features["test"], best), layer_frames(features[DOCUMENTS], best))
-    metrics = {"dev": {"mtwv": dev_mtwv[best], "min_cnxe": min_cnxe(dev_scores[best], truth["dev"])},
-               "test": {"mtwv": mtwv(test_scores, truth["test"]), "min_cnxe": min_cnxe(test_scores, truth["test"])}}
+    metrics = {"dev": metrics_of("dev", dev_scores[best]), "test": metrics_of("test", test_scores)}
     pairs = (len(layers) * len(splits["dev"]) + len(splits["test"])) * len(splits[DOCUMENTS])
     seconds = time.perf_counter() - start
     return Scored(metrics=metrics, layer_weights=[float(layer == best) for layer in range(ctx.upstream.num_layers)],

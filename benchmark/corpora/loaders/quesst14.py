@@ -12,12 +12,15 @@ Reads the layout of ``quesst14Database.tgz`` and of the synthetic stand-in
     <root>/scoring/groundtruth_quesst14_eval/quesst14_eval.rttm
 
 As in SUPERB (s3prl's ``quesst14_dtw``), only the English part (language
-``nnenglish``) of the collection and of the query sets is used.
+``nnenglish``) of the collection and of the query sets is searched; :func:`load_trials`
+gives every trial of a query set (all languages), which the QUESST scoring tool
+scores and SUPERB's MTWV counts (:func:`benchmark.metrics.mtwv_all_trials`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmark.corpora.base import Splits, Utterance
@@ -44,16 +47,45 @@ def load_quesst14(root: Path, *, seed: int = 0) -> Splits:
     root = Path(root)
     _check_layout(root)
     scoring = root / "scoring"
-    documents = _read_list(root, scoring / "language_key_utterances.lst", "Audio")
+    documents = _english(scoring / "language_key_utterances.lst",
+                         _read_list(root, scoring / "language_key_utterances.lst", "Audio"))
     doc_ids = {u.uid for u in documents}
     splits: Splits = {}
     for split, name in QUERY_SETS.items():
-        queries = _read_list(root, scoring / f"language_key_{name}.lst", f"{name}_queries")
-        truth = _read_rttm(scoring / f"groundtruth_quesst14_{name}" / f"quesst14_{name}.rttm",
-                           {u.uid for u in queries}, doc_ids)
-        splits[split] = [Utterance(u.uid, u.path, label=tuple(sorted(truth.get(u.uid, ())))) for u in queries]
+        listing = scoring / f"language_key_{name}.lst"
+        queries = _english(listing, _read_list(root, listing, f"{name}_queries"))
+        truth = _read_rttm(scoring / f"groundtruth_quesst14_{name}" / f"quesst14_{name}.rttm")
+        splits[split] = [Utterance(u.uid, u.path, label=tuple(sorted(truth.get(u.uid, set()) & doc_ids)))
+                         for u in queries]
     splits[DOCUMENTS] = documents
     return splits
+
+
+@dataclass(frozen=True)
+class Trials:
+    """Every trial of one query set as the QUESST 2014 scoring tool sees it: each query x each document.
+
+    Attributes:
+        queries: ``uid`` of every query of the set, every language, sorted.
+        documents: ``uid`` of every document of the collection, every language, sorted.
+        truth: query ``uid`` to the ``uid`` s of the documents that contain it.
+    """
+
+    queries: list[str]
+    documents: list[str]
+    truth: dict[str, set[str]]
+
+
+def load_trials(root: Path, split: str) -> Trials:
+    """The trials of query set ``split`` (``"dev"`` or ``"test"``), from the same files as :func:`load_quesst14`."""
+    root, name = Path(root), QUERY_SETS[split]
+    scoring = root / "scoring"
+    documents = [u.uid for u in _read_list(root, scoring / "language_key_utterances.lst", "Audio")]
+    queries = [u.uid for u in _read_list(root, scoring / f"language_key_{name}.lst", f"{name}_queries")]
+    truth = _read_rttm(scoring / f"groundtruth_quesst14_{name}" / f"quesst14_{name}.rttm")
+    known_queries, known_documents = set(queries), set(documents)
+    truth = {q: docs & known_documents for q, docs in truth.items() if q in known_queries}
+    return Trials(queries, documents, truth)
 
 
 def _check_layout(root: Path) -> None:
@@ -82,8 +114,17 @@ def _check_layout(root: Path) -> None:
                       f"{found or 'nothing'}{hint}")
 
 
+def _english(path: Path, utterances: list[Utterance]) -> list[Utterance]:
+    """The ``nnenglish`` entries of list ``path`` (their ``label``, the language, dropped)."""
+    english = [Utterance(u.uid, u.path) for u in utterances if u.label == LANGUAGE]
+    if not english:
+        raise CorpusError(f"{path} lists no {LANGUAGE} audio (SUPERB uses the English part); check the file")
+    return english
+
+
 def _read_list(root: Path, path: Path, folder: str) -> list[Utterance]:
-    """The English entries of a ``language_key_*.lst`` file, as utterances under ``root/folder``."""
+    """Every entry of a ``language_key_*.lst`` file as an utterance under ``root/folder`` labelled with its
+    language; English audio must exist (only it is searched)."""
     utterances = []
     for number, line in enumerate(path.read_text().splitlines(), 1):
         fields = line.split()
@@ -91,20 +132,16 @@ def _read_list(root: Path, path: Path, folder: str) -> list[Utterance]:
             continue
         if len(fields) != 2:
             raise CorpusError(f"{path}:{number}: expected '<audio path> <language>', got {line.strip()!r}")
-        if fields[1] != LANGUAGE:
-            continue
         audio = root / folder / Path(fields[0]).name
-        if not audio.is_file():
+        if fields[1] == LANGUAGE and not audio.is_file():
             raise CorpusError(f"{path}:{number} names {fields[0]}, but {audio} does not exist; re-extract the "
                               f"corpus")
-        utterances.append(Utterance(uid=audio.stem, path=audio))
-    if not utterances:
-        raise CorpusError(f"{path} lists no {LANGUAGE} audio (SUPERB uses the English part); check the file")
+        utterances.append(Utterance(uid=audio.stem, path=audio, label=fields[1]))
     return sorted(utterances, key=lambda u: u.uid)
 
 
-def _read_rttm(path: Path, queries: set[str], documents: set[str]) -> dict[str, set[str]]:
-    """Query ``uid`` to the ``uid`` s of the documents that contain it (English documents only).
+def _read_rttm(path: Path) -> dict[str, set[str]]:
+    """Query ``uid`` to the ``uid`` s of the documents that contain it.
 
     An RTTM ``LEXEME`` line names the document second and the query in a later field.
     """
@@ -118,8 +155,7 @@ def _read_rttm(path: Path, queries: set[str], documents: set[str]) -> dict[str, 
         if query is None:
             continue
         named = True
-        if query in queries and fields[1] in documents:
-            truth.setdefault(query, set()).add(fields[1])
+        truth.setdefault(query, set()).add(fields[1])
     if not named:
         raise CorpusError(f"{path} has no 'LEXEME <document> ... quesst14_<set>_<n> ...' line; restore the "
                           f"ground truth from quesst14Database.tgz")

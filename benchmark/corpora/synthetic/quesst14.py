@@ -4,12 +4,19 @@ Queries are single words or adjective + noun phrases from :mod:`.sentences`, eac
 spoken alone by a query voice; the search collection holds sentences spoken by
 other voices, and each query is planted in one to three of them. The ground truth
 is then read off the transcripts: a document contains a query when the query's
-words appear in it in a row (planted or by chance). The tree::
+words appear in it in a row (planted or by chance).
+
+As in the real archive, the query sets and the collection are multilingual: besides
+the English (``nnenglish``) part, half as many queries again and a third as many
+documents again are in Albanian, Basque, Czech, Romanian and Slovak (eSpeak NG's
+voices for those languages reading strings of common words of the language, from
+:data:`OTHER_LANGUAGES`). SUPERB searches only the English part; the scoring counts
+every trial (:func:`benchmark.metrics.mtwv_all_trials`). The tree::
 
     <root>/Audio/quesst14_<nnnnn>.wav                 documents
     <root>/dev_queries/quesst14_dev_<nnnn>.wav       dev queries
     <root>/eval_queries/quesst14_eval_<nnnn>.wav     eval queries
-    <root>/scoring/language_key_{utterances,dev,eval}.lst   "<path> nnenglish" lines
+    <root>/scoring/language_key_{utterances,dev,eval}.lst   "<path> <language>" lines
     <root>/scoring/groundtruth_quesst14_{dev,eval}/quesst14_{dev,eval}.rttm, .tlist.xml,
                   quesst14.ecf.xml
     <root>/README.synthetic.txt                      how it was made, queries, speakers
@@ -26,7 +33,7 @@ Run ``python -m benchmark.corpora.synthetic.quesst14 --out DIR`` or call
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -55,7 +62,21 @@ MAX_PLANTED = 3
 MAX_WORDS = 16
 SHARD_RECORDINGS = 100
 NOISE_KINDS = ("white", "pink", "brown", "hum")
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
+ENGLISH = "nnenglish"
+OTHER_LANGUAGES = {  # QUESST 2014's other languages: eSpeak NG voice, common words (4+ letters are queries)
+    "albanian": ("sq", "ujë bukë libër dritare derë kopsht qytet fshat pemë lumë mace qen diell mal shkollë letër "
+                       "dhe por është ishte jam atje këtu shumë mirë vjetër vogël madh"),
+    "basque": ("eu", "ura ogia liburua leihoa atea lorategia hiria herria zuhaitza ibaia katua txakurra eguzkia "
+                     "mendia eskola gutuna eta baina da zen naiz han hemen oso ona zaharra txikia handia"),
+    "czech": ("cs", "voda chleba kniha okno dveře zahrada město vesnice strom řeka kočka slunce hora škola dopis "
+                    "a ale je byl jsem tam tady velmi dobrý starý malý velký"),
+    "romanian": ("ro", "apă pâine carte fereastră ușă grădină oraș copac râu pisică câine soare munte școală "
+                       "scrisoare și dar este era sunt acolo aici foarte bun vechi mic mare"),
+    "slovak": ("sk", "voda chlieb kniha okno dvere záhrada mesto dedina strom rieka mačka slnko hora škola list "
+                     "a ale je bol som tam tu veľmi dobrý starý malý veľký"),
+}
+FOREIGN_WORDS = (4, 10)  # words per non-English document, at least and at most
 
 
 @dataclass(frozen=True)
@@ -66,6 +87,7 @@ class Recording:
     relpath: str  # "Audio/quesst14_00001.wav", "dev_queries/quesst14_dev_0001.wav"
     speaker: Speaker
     words: tuple[str, ...]
+    language: str = ENGLISH  # as in language_key_*.lst
 
     @property
     def uid(self) -> str:
@@ -98,6 +120,38 @@ def _terms(rng: np.random.Generator, count: int) -> list[tuple[str, ...]]:
     return terms
 
 
+def _in_language(speaker: Speaker, language: str) -> Speaker:
+    """The same speaker (variant, pitch, rate) with the eSpeak voice of ``language``."""
+    if language == ENGLISH:
+        return speaker
+    return replace(speaker, voice=f"{OTHER_LANGUAGES[language][0]}+{speaker.voice.split('+')[1]}")
+
+
+def _other_languages(rng: np.random.Generator, num_queries: int, num_documents: int
+                     ) -> tuple[list[tuple[str, tuple[str, ...]]], list[tuple[str, tuple[str, ...]]]]:
+    """Non-English ``(language, words)``: ``2 * num_queries`` one-word query terms (each planted in 1 to
+    :data:`MAX_PLANTED` documents of its language), then at least ``num_documents`` document texts."""
+    vocabulary = {language: words.split() for language, (_, words) in sorted(OTHER_LANGUAGES.items())}
+    pool = [(language, (word,)) for language, words in vocabulary.items() for word in words if len(word) >= 4]
+    terms = [pool[i] for i in rng.permutation(len(pool))[:2 * num_queries]]
+
+    def text(language: str) -> list[str]:
+        words = vocabulary[language]
+        return [words[i] for i in rng.integers(len(words), size=int(rng.integers(FOREIGN_WORDS[0], FOREIGN_WORDS[1] + 1)))]
+
+    texts = []
+    for language, term in terms:
+        for _ in range(int(rng.integers(1, MAX_PLANTED + 1))):
+            words = text(language)
+            at = int(rng.integers(len(words) + 1))
+            texts.append((language, (*words[:at], *term, *words[at:])))
+    languages = list(vocabulary)
+    while len(texts) < num_documents:
+        language = languages[int(rng.integers(len(languages)))]
+        texts.append((language, tuple(text(language))))
+    return terms, texts
+
+
 def _contains(words: tuple[str, ...], term: tuple[str, ...]) -> bool:
     return any(words[i:i + len(term)] == term for i in range(len(words) - len(term) + 1))
 
@@ -111,20 +165,30 @@ def plan(num_queries: int, num_documents: int, seed: int) -> Plan:
     voices = {split: [s for s in speakers if s.split == split] for split in ("train", "valid", "test")}
     rng = np.random.default_rng([seed, SPEAKER_STREAM, 1])
     terms = _terms(rng, 2 * num_queries)
+    other_rng = np.random.default_rng([seed, SPEAKER_STREAM, 3])
+    num_other = num_queries // 2
+    other_terms, other_texts = _other_languages(other_rng, num_other, num_documents // 3)
     queries: dict[str, list[Recording]] = {}
     index = 0
     for k, (split, name) in enumerate(QUERY_SETS.items()):
+        items = [(ENGLISH, term) for term in terms[k * num_queries:(k + 1) * num_queries]]
+        items += other_terms[k * num_other:(k + 1) * num_other]
         queries[name] = []
-        for i, term in enumerate(terms[k * num_queries:(k + 1) * num_queries]):
-            speaker = voices[split][i % len(voices[split])]
-            queries[name].append(Recording(index, f"{name}_queries/quesst14_{name}_{i + 1:04d}.wav", speaker, term))
+        for i, j in enumerate(other_rng.permutation(len(items))):
+            language, term = items[j]
+            speaker = _in_language(voices[split][i % len(voices[split])], language)
+            queries[name].append(Recording(index, f"{name}_queries/quesst14_{name}_{i + 1:04d}.wav", speaker, term,
+                                           language))
             index += 1
     texts = [tuple(sentences.sentence_with(rng, list(term), MAX_WORDS))
              for term in terms for _ in range(int(rng.integers(1, MAX_PLANTED + 1)))]
     texts += [tuple(sentences.sentence(rng, MAX_WORDS)) for _ in range(num_documents - len(texts))]
-    order = rng.permutation(len(texts))
-    documents = [Recording(index + i, f"Audio/quesst14_{i + 1:05d}.wav", voices["train"][i % len(voices["train"])],
-                           texts[j]) for i, j in enumerate(order)]
+    every = [(ENGLISH, words) for words in texts] + other_texts
+    order = rng.permutation(len(every))
+    train = voices["train"]
+    documents = [Recording(index + i, f"Audio/quesst14_{i + 1:05d}.wav",
+                           _in_language(train[i % len(train)], every[j][0]), every[j][1], every[j][0])
+                 for i, j in enumerate(order)]
     truth = {q.uid: [d.uid for d in documents if _contains(d.words, q.words)]
              for qs in queries.values() for q in qs}
     return Plan(queries, documents, truth)
@@ -155,7 +219,7 @@ def _write_scoring(root: Path, layout: Plan) -> None:
     lists = {"utterances": layout.documents, **layout.queries}
     for name, recordings in lists.items():
         (scoring / f"language_key_{name}.lst").write_text(
-            "".join(f"quesst14Database/{r.relpath} nnenglish\n" for r in recordings))
+            "".join(f"quesst14Database/{r.relpath} {r.language}\n" for r in recordings))
     ecf = "".join(f'<excerpt audio_filename="{d.uid}" channel="1" tbeg="0.000" dur="0.000" source_type="splitcts"/>\n'
                   for d in layout.documents)
     for name, recordings in layout.queries.items():
@@ -172,16 +236,19 @@ def _write_scoring(root: Path, layout: Plan) -> None:
 
 
 def _write_readme(root: Path, layout: Plan, num_queries: int, num_documents: int, seed: int) -> None:
-    queries = "\n".join(f"  {q.uid}  {' '.join(q.words):24s} in {len(layout.truth[q.uid])} document(s)"
+    queries = "\n".join(f"  {q.uid}  {q.language:9s} {' '.join(q.words):24s} in {len(layout.truth[q.uid])} document(s)"
                         for qs in layout.queries.values() for q in qs)
     speakers = list({r.speaker for r in layout.documents} | {q.speaker for qs in layout.queries.values() for q in qs})
     (root / "README.synthetic.txt").write_text(
-        f"""SYNTHETIC speech, not recordings: a stand-in for QUESST 2014 (English part).
+        f"""SYNTHETIC speech, not recordings: a stand-in for QUESST 2014.
 
 Made by benchmark.corpora.synthetic.quesst14 (generator version {GENERATOR_VERSION}) with
 num_queries={num_queries} per query set, num_documents={num_documents}, seed={seed}.
 Same layout as quesst14Database (Audio/, dev_queries/, eval_queries/, scoring/), so the
-same loader reads both; every file is listed as nnenglish.
+same loader reads both. The English part (nnenglish) is as described below; half as many
+queries again and a third as many documents again are in {', '.join(sorted(OTHER_LANGUAGES))}
+(strings of common words of the language; each of their queries is one word planted in 1 to
+{MAX_PLANTED} documents of its language).
 
 Queries: single nouns or adjective + noun phrases, each spoken alone. Documents:
 sentences from benchmark.corpora.synthetic.sentences; every query is planted in 1 to {MAX_PLANTED}

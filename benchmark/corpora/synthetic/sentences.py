@@ -3,13 +3,16 @@
 Narrative sentences in the style of read books ("the old farmer carried a heavy
 basket to the market and mary waited near the bridge"): clauses of 2 to 9 words
 joined by conjunctions, over a vocabulary of 421 words (:data:`VOCABULARY`) plus
-the plurals of the nouns.
+the plurals of the nouns. :data:`COMMON` is the same grammar over about 120 frequent
+words (the synthetic LibriSpeech: a vocabulary a small CTC head learns in minutes).
 Everything is written here; no outside text is used. Sentences are lists of
 lowercase words; :func:`transcript` gives the LibriSpeech form (upper case, no
 punctuation).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -73,36 +76,72 @@ TIMES = ["in the morning", "at night", "after dinner", "before dawn", "that even
 CONJUNCTIONS = ["and", "but", "because", "while", "so", "when", "until", "although"]
 OBJECT_PRONOUNS = {"he": "him", "she": "her", "they": "them", "we": "us", "i": "me", "you": "you"}
 
-VOCABULARY = sorted(
-    set(NOUNS) | set(ADJECTIVES) | set(NAMES) | set(TRANSITIVE.values()) | set(INTRANSITIVE.values())
-    | set(ADVERBS) | set(PREPOSITIONS) | set(DETERMINERS) | set(PRONOUNS) | set(NUMBERS)
-    | {w for t in TIMES for w in t.split()} | set(CONJUNCTIONS) | set(OBJECT_PRONOUNS.values())
-    | {"there", "was", "were", "many"}
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """The open word classes a sentence is drawn from (verbs as past forms)."""
+
+    nouns: tuple[str, ...]
+    adjectives: tuple[str, ...]
+    names: tuple[str, ...]
+    transitive: tuple[str, ...]
+    intransitive: tuple[str, ...]
+    adverbs: tuple[str, ...]
+    numbers: tuple[str, ...]
+    times: tuple[str, ...]
+
+    @property
+    def vocabulary(self) -> list[str]:
+        """Every word a sentence of this grammar can contain, plurals of nouns aside."""
+        return sorted(set(self.nouns) | set(self.adjectives) | set(self.names) | set(self.transitive)
+                      | set(self.intransitive) | set(self.adverbs) | set(self.numbers)
+                      | {w for t in self.times for w in t.split()} | set(PREPOSITIONS) | set(DETERMINERS)
+                      | set(PRONOUNS) | set(CONJUNCTIONS) | set(OBJECT_PRONOUNS.values())
+                      | {"there", "was", "were", "many"})
+
+
+FULL = Grammar(tuple(NOUNS), tuple(ADJECTIVES), tuple(NAMES), tuple(TRANSITIVE.values()),
+               tuple(INTRANSITIVE.values()), tuple(ADVERBS), tuple(NUMBERS), tuple(TIMES))
+COMMON = Grammar(
+    nouns=tuple("""boy girl man woman child king queen dog horse bird house door road river tree
+    water fire bread book letter ship town city garden field hill sun moon night day
+    mother father friend teacher farmer""".split()),
+    adjectives=tuple("old young little big good small long dark cold warm happy poor".split()),
+    names=tuple("mary john anna peter".split()),
+    transitive=("saw", "found", "took", "gave", "made", "heard", "kept", "brought", "left", "held"),
+    intransitive=("ran", "sat", "slept", "walked", "waited", "sang", "laughed", "stood"),
+    adverbs=tuple("again slowly quickly soon often".split()),
+    numbers=tuple("two three four five ten".split()),
+    times=("at night", "the next day", "at last"),
 )
-"""Every word a generated sentence can contain."""
+"""A small grammar of frequent words (the synthetic LibriSpeech)."""
+
+VOCABULARY = FULL.vocabulary
+"""Every word a generated sentence of the full grammar can contain."""
 
 
 def _pick(rng: np.random.Generator, words) -> str:
     return words[int(rng.integers(len(words)))]
 
 
-def noun_phrase(rng: np.random.Generator, plural_ok: bool = True) -> list[str]:
+def noun_phrase(rng: np.random.Generator, plural_ok: bool = True, grammar: Grammar = FULL) -> list[str]:
     """``[det] [adj] noun``, a name, or a number and plural noun."""
     roll = rng.random()
     if roll < 0.15:
-        return [_pick(rng, NAMES)]
+        return [_pick(rng, grammar.names)]
     if roll < 0.22 and plural_ok:
-        return [_pick(rng, NUMBERS), _plural(_pick(rng, NOUNS))]
+        return [_pick(rng, grammar.numbers), _plural(_pick(rng, grammar.nouns))]
     det = _pick(rng, DETERMINERS)
-    adjective = [_pick(rng, ADJECTIVES)] if rng.random() < 0.5 else []
-    noun = _pick(rng, NOUNS)
+    adjective = [_pick(rng, grammar.adjectives)] if rng.random() < 0.5 else []
+    noun = _pick(rng, grammar.nouns)
     if det == "a" and (adjective or [noun])[0][0] in "aeiou":
         det = "the"
     return [det, *adjective, noun]
 
 
 def _plural(noun: str) -> str:
-    irregular = {"child": "children", "woman": "women", "sheep": "sheep", "fish": "fish",
+    irregular = {"child": "children", "man": "men", "woman": "women", "sheep": "sheep", "fish": "fish",
                  "knife": "knives", "wolf": "wolves", "cattle": "cattle", "lady": "ladies",
                  "baby": "babies", "city": "cities", "country": "countries", "army": "armies",
                  "library": "libraries", "cherry": "cherries", "fox": "foxes", "glass": "glasses",
@@ -111,38 +150,38 @@ def _plural(noun: str) -> str:
     return irregular.get(noun, noun + "s")
 
 
-def clause(rng: np.random.Generator) -> list[str]:
+def clause(rng: np.random.Generator, grammar: Grammar = FULL) -> list[str]:
     """One clause of 2 to about 9 words."""
-    subject = [_pick(rng, PRONOUNS)] if rng.random() < 0.25 else noun_phrase(rng, plural_ok=False)
+    subject = [_pick(rng, PRONOUNS)] if rng.random() < 0.25 else noun_phrase(rng, False, grammar)
     roll = rng.random()
     if roll < 0.45:
-        words = [*subject, _pick(rng, list(TRANSITIVE.values())), *noun_phrase(rng)]
+        words = [*subject, _pick(rng, grammar.transitive), *noun_phrase(rng, True, grammar)]
         if rng.random() < 0.4:
-            words += [_pick(rng, PREPOSITIONS), *noun_phrase(rng)]
+            words += [_pick(rng, PREPOSITIONS), *noun_phrase(rng, True, grammar)]
     elif roll < 0.75:
-        words = [*subject, _pick(rng, list(INTRANSITIVE.values()))]
+        words = [*subject, _pick(rng, grammar.intransitive)]
         extra = rng.random()
         if extra < 0.4:
-            words += [_pick(rng, PREPOSITIONS), *noun_phrase(rng)]
+            words += [_pick(rng, PREPOSITIONS), *noun_phrase(rng, True, grammar)]
         elif extra < 0.7:
-            words.append(_pick(rng, ADVERBS))
+            words.append(_pick(rng, grammar.adverbs))
     elif roll < 0.85:
-        words = ["there", "was", *noun_phrase(rng, plural_ok=False), _pick(rng, PREPOSITIONS),
-                 *noun_phrase(rng)]
+        words = ["there", "was", *noun_phrase(rng, False, grammar), _pick(rng, PREPOSITIONS),
+                 *noun_phrase(rng, True, grammar)]
     else:
         pronoun = _pick(rng, PRONOUNS)
-        words = [*subject, _pick(rng, list(TRANSITIVE.values())), OBJECT_PRONOUNS[pronoun],
-                 _pick(rng, ADVERBS)]
+        words = [*subject, _pick(rng, grammar.transitive), OBJECT_PRONOUNS[pronoun],
+                 _pick(rng, grammar.adverbs)]
     if rng.random() < 0.15:
-        words += _pick(rng, TIMES).split()
+        words += _pick(rng, grammar.times).split()
     return words
 
 
-def sentence(rng: np.random.Generator, max_words: int = 18) -> list[str]:
+def sentence(rng: np.random.Generator, max_words: int = 18, grammar: Grammar = FULL) -> list[str]:
     """1 to 3 clauses joined by conjunctions, at most ``max_words`` words (a clause is never cut)."""
-    words = clause(rng)
+    words = clause(rng, grammar)
     for _ in range(int(rng.choice([0, 0, 1, 1, 2]))):
-        more = [_pick(rng, CONJUNCTIONS), *clause(rng)]
+        more = [_pick(rng, CONJUNCTIONS), *clause(rng, grammar)]
         if len(words) + len(more) > max_words:
             break
         words += more
