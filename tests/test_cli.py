@@ -19,7 +19,7 @@ def result_of(proc) -> dict:
 
 def test_run_writes_a_complete_result_and_reuses_it(tiny_sc, tmp_path):
     args = ["run", "--upstream", "fbank_no_cmvn", "--task", "ks", "--data", str(tiny_sc), "--steps", "40",
-            "--out", str(tmp_path / "runs"), "--quiet"]
+            "--out", str(tmp_path / "runs"), "--cache-dir", str(tmp_path / "cache"), "--quiet"]  # an empty cache
     first = superb(*args)
     result = result_of(first)
     assert result["upstream"] == "fbank_no_cmvn" and result["task"] == "ks"

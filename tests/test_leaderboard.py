@@ -331,7 +331,8 @@ def test_published_score_reference(runs, tmp_path):
     write_result(tmp_path, "hubert_base", "asr", {"wer": 0.0642}, synthetic=False)
     (t,) = build_tables(load_runs(tmp_path), score_reference="published")
     ref, left_out = published_reference(task_notes())
-    assert {"ks", "pr", "qbe"} <= set(left_out) and "asr_wer" in ref.index and "ks_acc" not in ref.index
+    assert {"ks", "pr"} <= set(left_out) and "asr_wer" in ref.index and "ks_acc" not in ref.index
+    assert "qbe" not in left_out and "qbe_mtwv" in ref.index  # SUPERB's MTWV over the whole trial set
     fb, best = ref.loc["asr_wer", "zero"], ref.loc["asr_wer", "one"]
     assert t.rows.at[t.rid("hubert_base"), "covered"] == ("asr",)
     assert t.rows.at[t.rid("hubert_base"), "score"] == pytest.approx(1000 * (0.0642 - fb) / (best - fb))
