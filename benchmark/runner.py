@@ -50,6 +50,7 @@ class RunRequest:
     force: bool = False
     progress: bool = True
     upstream_options: dict[str, Any] = field(default_factory=dict)
+    fold: int | None = None  # cross-validated tasks (ER): run this fold alone (1-based)
 
 
 @dataclass
@@ -69,7 +70,11 @@ def check_options(req: RunRequest) -> None:
     from benchmark.tasks import get_task
     from upstreams import check_request
 
-    get_task(req.task)
+    spec = get_task(req.task)
+    folds = spec.options.get("folds")
+    if req.fold is not None and not (folds and 1 <= req.fold <= folds):
+        raise UserError(f"--fold {req.fold}: task {spec.name} " + (f"has folds 1 to {folds}" if folds else
+                                                                   "has no folds; drop --fold"))
     check_request(req.upstream, req.upstream_options)
     if not FEATURIZER_MODES.fullmatch(req.featurizer):
         raise UserError(f"--featurizer {req.featurizer!r} is not one of weighted_sum, last, layer:N")
@@ -156,7 +161,8 @@ def run(req: RunRequest) -> RunOutput:
     config = {**training, "seed": req.seed, "featurizer": req.featurizer, "layer_norm": req.layer_norm,
               "head": spec.head, "head_args": spec.head_arguments(synthetic), "sampler": spec.sampler,
               "upstream_options": req.upstream_options, "options": spec.options,
-              "path": "pooled" if pooled_path else "frames", "strict_audio": req.strict_audio}
+              "path": "pooled" if pooled_path else "frames", "strict_audio": req.strict_audio,
+              **({"fold": req.fold} if req.fold is not None else {})}
     corpus = {"name": spec.corpus["format"], "synthetic": synthetic, "content_hash": corpus_hash(splits, keys),
               "root": str(root), "sizes": {split: len(utts) for split, utts in splits.items()},
               "gain_db": spec.gain_db}

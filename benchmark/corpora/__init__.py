@@ -48,4 +48,13 @@ CORPUS_FORMATS: dict[str, CorpusFormat] = {
         synthetic="benchmark.corpora.synthetic.quesst14:ensure_synthetic_quesst14",
         expected="QUESST 2014: Audio/, dev_queries/, eval_queries/, scoring/language_key_*.lst and "
                  "scoring/groundtruth_quesst14_{dev,eval}/*.rttm"),
+    "fluent_speech_commands": CorpusFormat(
+        loader="benchmark.corpora.loaders.fluent_commands:load_fluent_commands",
+        synthetic="benchmark.corpora.synthetic.fluent_commands:ensure_synthetic_fluent_commands",
+        expected="Fluent Speech Commands: data/{train,valid,test}_data.csv and wavs/speakers/<id>/*.wav"),
+    "iemocap": CorpusFormat(
+        loader="benchmark.corpora.loaders.iemocap:load_iemocap",
+        synthetic="benchmark.corpora.synthetic.iemocap:ensure_synthetic_iemocap",
+        expected="IEMOCAP: Session1..5/sentences/wav/<dialog>/<utterance>.wav and "
+                 "Session1..5/dialog/EmoEvaluation/<dialog>.txt"),
 }
