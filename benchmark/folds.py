@@ -101,6 +101,7 @@ def cross_validate(score: Callable[[RunContext], Scored], ctx: RunContext) -> Sc
         if ctx.progress:
             print(f"fold {test + 1}/{expected}: test on {groups[test]}", flush=True)
         fold = fold_context(ctx, groups, test, dev_fraction)
+        torch.manual_seed(ctx.config["seed"])  # each fold starts as its own run would (s3prl: one run per fold)
         run = score(fold)
         runs.append(run)
         folds.append({"fold": test + 1, "test_group": groups[test],

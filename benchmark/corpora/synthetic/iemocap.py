@@ -43,6 +43,7 @@ from benchmark.errors import UserError
 
 GENERATOR_VERSION = 1
 DIALOG_KINDS = ("impro", "script")
+SHARD_TURNS = 200  # turns synthesised per fresh worker process
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ def _generate(out: Path, params: dict, progress: bool, workers: int | None) -> N
     for turn in turns:
         (out / turn.relpath).parent.mkdir(parents=True, exist_ok=True)
         (out / f"Session{turn.session}" / "dialog" / "EmoEvaluation").mkdir(parents=True, exist_ok=True)
-    shards = [[t for t in turns if t.session == s] for s in range(1, len(SESSIONS) + 1)]
+    shards = [turns[i:i + SHARD_TURNS] for i in range(0, len(turns), SHARD_TURNS)]
     render_in_fresh_processes(_render_shard, out, shards, params["seed"], workers=workers, progress=progress,
                               desc="synthesising iemocap", unit="utt")
     _write_evaluations(out, turns)
