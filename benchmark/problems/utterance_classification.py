@@ -152,7 +152,8 @@ def score_split(ctx: RunContext) -> Scored:
         pred = predict(logits, len(labels[split]), pooled, groups)
         return metric([tuple(p) for p in pred.tolist()], [tuple(r) for r in labels[split].tolist()])
 
-    batches = draw_batches(labels["train"][:, 0], spec.sampler, settings.steps * settings.grad_accum,
+    whole_labels = np.unique(labels["train"], axis=0, return_inverse=True)[1].reshape(-1)  # class_balanced: per tuple
+    batches = draw_batches(whole_labels, spec.sampler, settings.steps * settings.grad_accum,
                            settings.batch_size, settings.seed)
     outcome = train(model, loss_fn, lambda: score("dev", dev_logits), batches, settings,
                     spec.higher_is_better, ctx.checkpoint, ctx.progress)
