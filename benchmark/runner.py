@@ -180,7 +180,8 @@ def run(req: RunRequest) -> RunOutput:
         if not req.force and (done := read_result(result_path)) is not None:
             return RunOutput(result_path, done, reused=True)
         if req.force:
-            (run_dir / "checkpoint.pt").unlink(missing_ok=True)
+            for path in run_dir.glob("checkpoint*.pt"):  # checkpoint.pt, or one per fold (checkpoint-fold<k>.pt)
+                path.unlink()
 
         torch.manual_seed(req.seed)
         cache = FeatureCache(cache_root, identity)

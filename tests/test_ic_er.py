@@ -1,5 +1,7 @@
 """IC (three softmax groups) and ER (five folds) on the pooled path, end to end on tiny synthetic trees."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -58,8 +60,9 @@ def test_ic_runs_on_three_label_groups(tiny_fsc, tmp_path):
 
 
 def test_er_runs_five_folds_and_reports_their_mean(tiny_iemocap, tmp_path):
-    result = run(RunRequest(upstream="fbank", task="er", data=tiny_iemocap, steps=2, out=tmp_path,
-                            progress=False)).result
+    request = RunRequest(upstream="fbank", task="er", data=tiny_iemocap, steps=2, out=tmp_path, progress=False)
+    output = run(request)
+    result, run_dir = output.result, output.result_path.parent
     folds = result["folds"]
     assert [f["fold"] for f in folds] == [1, 2, 3, 4, 5]
     assert [f["test_group"] for f in folds] == [f"Session{n}" for n in range(1, 6)]
@@ -72,6 +75,12 @@ def test_er_runs_five_folds_and_reports_their_mean(tiny_iemocap, tmp_path):
             np.mean([f["metrics"][split]["accuracy"] for f in folds]))
     assert {h["fold"] for h in result["training"]["history"]} == {1, 2, 3, 4, 5}
     assert set(result["classes"]) <= {"neu", "hap", "ang", "sad"}
+    assert sorted(p.name for p in run_dir.glob("checkpoint*.pt")) == [f"checkpoint-fold{k}.pt" for k in range(1, 6)]
+    (run_dir / "result.json").unlink()  # killed once every fold had trained: resumes from the fold checkpoints
+    resumed = run(request).result
+    assert resumed["training"]["resumed_from_step"] == [2] * 5 and resumed["metrics"] == result["metrics"]
+    forced = run(replace(request, force=True)).result  # --force retrains every fold
+    assert forced["training"]["resumed_from_step"] == [0] * 5 and forced["metrics"] == result["metrics"]
     one = run(RunRequest(upstream="fbank", task="er", data=tiny_iemocap, steps=2, out=tmp_path, progress=False,
                          fold=2)).result
     assert [f["fold"] for f in one["folds"]] == [2] and one["config"]["fold"] == 2
