@@ -8,11 +8,13 @@ and accuracies are fractions (error rates may exceed 1 when hypotheses insert a 
   reference length (words, characters, space-separated phones).
 - :func:`mtwv` (maximum term-weighted value) and :func:`min_cnxe` (minimum normalised
   cross entropy): query-by-example detection scores, QUESST 2014 constants.
+- :func:`der` (diarization error rate): pyannote.metrics, collar 0, overlap scored.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -155,3 +157,120 @@ def min_cnxe(scores, truth, iterations: int = 50) -> float:
 
 METRICS = {"accuracy": accuracy, "wer": wer, "cer": cer, "per": per, "mtwv": mtwv, "min_cnxe": min_cnxe}
 """Metric name (as used in tasks.yaml and result JSON) to function."""
+
+
+_SLOT = re.compile(r"B\-(\S+) (.+?) E\-\1")
+"""A slot in s3prl's SF strings: ``B-<type> <value> E-<type>`` (the shortest value)."""
+
+
+def _slots(text: str, clean: bool) -> dict[str, list[str]]:
+    """Slot type to its values in ``text``, in order; ``clean`` drops tags nested in a value (hypotheses)."""
+    found: dict[str, list[str]] = {}
+    for slot_type, value in _SLOT.findall(re.sub(r" +", " ", text)):
+        if clean:
+            value = re.sub(r" E\-(\S+)", "", re.sub(r"B\-(\S+) ", "", value))
+        found.setdefault(slot_type, []).append(value)
+    return found
+
+
+def _slot_pairs(name: str, hyps: Sequence[str], refs: Sequence[str]) -> list[tuple[dict, dict]]:
+    if len(hyps) != len(refs):
+        raise ValueError(f"{name}: {len(hyps)} hypotheses for {len(refs)} references")
+    if not len(refs):
+        raise ValueError(f"{name}: no references")
+    return [(_slots(h, clean=True), _slots(r, clean=False)) for h, r in zip(hyps, refs)]
+
+
+def slot_type_f1(hyps: Sequence[str], refs: Sequence[str]) -> float:
+    """Slot-type F1 of SF, as s3prl's ``downstream/ctc/metric.py``: the mean over utterances of the F1
+    of the *set* of slot types found in the hypothesis against the reference's.
+
+    Strings are s3prl's decoded form, ``"PLAY B-artist ABBA E-artist"``: a slot is ``B-<type>
+    <value> E-<type>`` (runs of spaces read as one). An utterance with no slot in either scores 1;
+    with slots in only one of them, 0. Values are ignored.
+    """
+    scores = []
+    for hyp, ref in _slot_pairs("slot_type_f1", hyps, refs):
+        if not hyp and not ref:
+            scores.append(1.0)
+        elif not hyp or not ref:
+            scores.append(0.0)
+        else:
+            common = len(hyp.keys() & ref.keys())
+            recall, precision = common / len(ref), common / len(hyp)
+            scores.append(2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0)
+    return sum(scores) / len(scores)
+
+
+def slot_value_cer(hyps: Sequence[str], refs: Sequence[str]) -> float:
+    """Slot-value CER of SF, as s3prl's ``downstream/ctc/metric.py``: every reference slot value is
+    paired with the hypothesis value of the same type with the lowest CER (the first of ties; ``""``
+    when the hypothesis has no slot of that type), and the character edit distances of all pairs
+    are summed and divided by the reference values' total length (spaces count, nothing stripped).
+
+    Raises:
+        ValueError: the references hold no slot.
+    """
+    import editdistance
+
+    pairs = []
+    for hyp, ref in _slot_pairs("slot_value_cer", hyps, refs):
+        for slot_type, values in ref.items():
+            for value in values:
+                best, best_cer = "", 100.0
+                for candidate in hyp.get(slot_type, []):
+                    rate = editdistance.eval(candidate, value) / len(value)
+                    if rate < best_cer:
+                        best, best_cer = candidate, rate
+                pairs.append((best, value))
+    total = sum(len(value) for _, value in pairs)
+    if not total:
+        raise ValueError("slot_value_cer: the references hold no slot")
+    return sum(editdistance.eval(h, r) for h, r in pairs) / total
+
+
+METRICS.update({"slot_f1": slot_type_f1, "slot_cer": slot_value_cer})
+def der(hypotheses, references, durations: dict[str, float] | None = None) -> float:
+    """Diarization error rate over recordings: (missed + false alarm + confusion) / reference speech.
+
+    pyannote.metrics' ``DiarizationErrorRate(collar=0.0, skip_overlap=False)`` (as
+    s3prl's dscore scoring: no collar, overlapped speech scored), accumulated over
+    every recording of ``references``, so long recordings weigh more.
+
+    Args:
+        hypotheses, references: ``{recording: pyannote.core.Annotation}``, or the path
+            of an RTTM file (read with ``pyannote.database.util.load_rttm``). A
+            recording without hypothesis turns counts as all silence.
+        durations: recording to seconds; each recording is scored on ``[0, duration]``
+            (else on the extent of its turns, pyannote's approximation).
+
+    Raises:
+        ValueError: the references hold no speech.
+    """
+    import warnings
+
+    from pyannote.core import Annotation, Segment, Timeline
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    hypotheses, references = _annotations(hypotheses), _annotations(references)
+    metric = DiarizationErrorRate(collar=0.0, skip_overlap=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "'uem' was approximated by the union of 'reference' and 'hypothesis'"
+        for uri, reference in references.items():
+            uem = Timeline([Segment(0.0, durations[uri])], uri=uri) if durations is not None else None
+            metric(reference, hypotheses.get(uri, Annotation(uri=uri)), uem=uem)
+    if not metric.accumulated_["total"] > 0:
+        raise ValueError("der: the references hold no speech")
+    return float(abs(metric))
+
+
+def _annotations(source) -> dict:
+    """``{uri: Annotation}`` as given, or read from an RTTM file."""
+    if isinstance(source, dict):
+        return source
+    from pyannote.database.util import load_rttm
+
+    return load_rttm(str(source))
+
+
+METRICS["der"] = der

@@ -70,14 +70,14 @@ def check_options(req: RunRequest) -> None:
     from benchmark.tasks import get_task
     from upstreams import check_request
 
-    spec = get_task(req.task)
+    check_request(req.upstream, req.upstream_options)
+    if not FEATURIZER_MODES.fullmatch(req.featurizer):
+        raise UserError(f"--featurizer {req.featurizer!r} is not one of weighted_sum, last, layer:N")
+    spec = get_task(req.task)  # last: validating tasks.yaml imports the metric registry (numpy)
     folds = spec.options.get("folds")
     if req.fold is not None and not (folds and 1 <= req.fold <= folds):
         raise UserError(f"--fold {req.fold}: task {spec.name} " + (f"has folds 1 to {folds}" if folds else
                                                                    "has no folds; drop --fold"))
-    check_request(req.upstream, req.upstream_options)
-    if not FEATURIZER_MODES.fullmatch(req.featurizer):
-        raise UserError(f"--featurizer {req.featurizer!r} is not one of weighted_sum, last, layer:N")
     if req.steps is not None and req.steps < 1:
         raise UserError(f"--steps {req.steps}: must be at least 1")
     if req.lr is not None and not (math.isfinite(req.lr) and req.lr > 0):
@@ -199,7 +199,8 @@ def run(req: RunRequest) -> RunOutput:
         result = {
             "schema_version": 1, "run_id": rid, "upstream": display, "upstream_id": identity,
             "upstream_info": {"num_layers": upstream.num_layers, "hidden_size": upstream.hidden_size,
-                              "downsample_rate": upstream.downsample_rate, "config": upstream.config()},
+                              "downsample_rate": upstream.downsample_rate, "config": upstream.config(),
+                              "origin": upstream.origin},
             "task": spec.name, "task_version": spec.version,
             "metrics": scored.metrics,
             "main_metric": {"name": spec.metric, "higher_is_better": spec.higher_is_better},

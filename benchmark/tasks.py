@@ -31,7 +31,9 @@ OPTIONAL_SCHEMA: dict[str, Any] = {  # tasks without a trained head (QbE) leave 
     "sampler": str,
     "training": TRAINING_KEYS,
 }
-FREE_SECTIONS = ("synthetic", "departures", "options")  # checked below / by the problem
+FREE_SECTIONS = ("synthetic", "departures", "options", "leaderboard")  # checked below / by the problem
+# How the leaderboard treats the task (docs/leaderboard.md); every key optional.
+LEADERBOARD_KEYS = {"noise_floor": float, "published_comparable": bool, "published_note": str}
 TYPE_NAMES = {float: "a number", int: "an integer", str: "a string", bool: "true or false"}
 OPEN_SECTIONS = {"head"}  # may hold extra keys (the head's arguments)
 TRAINED_KEYS = ("head", "sampler", "training")  # all or none
@@ -102,6 +104,11 @@ class TaskSpec:
     def higher_is_better(self) -> bool:
         return self.raw["metric"]["higher_is_better"]
 
+    @property
+    def leaderboard(self) -> dict[str, Any]:
+        """The ``leaderboard:`` settings (noise_floor, published_comparable, published_note)."""
+        return self.raw.get("leaderboard", {})
+
     def training(self, synthetic: bool) -> dict[str, Any]:
         """The training settings; the ``synthetic`` overrides apply on the synthetic corpus."""
         settings = dict(self.raw.get("training", {}))
@@ -168,6 +175,14 @@ def _validate(path: Path, name: str, entry: Any) -> None:
     departures = entry.get("departures", [])
     if not (isinstance(departures, list) and all(isinstance(d, str) for d in departures)):
         raise UserError(f"{path}: {name}.departures must be a list of strings")
+    board = entry.get("leaderboard", {})
+    if not isinstance(board, dict):
+        raise UserError(f"{path}: {name}.leaderboard must be a mapping")
+    for key, value in board.items():
+        if key not in LEADERBOARD_KEYS:
+            hint = suggest(key, list(LEADERBOARD_KEYS))
+            raise UserError(f"{path}: {name}.leaderboard.{key} is not a known key.{hint}")
+        _check(path, f"{name}.leaderboard.{key}", value, LEADERBOARD_KEYS[key])
     overrides = entry.get("synthetic", {})
     if not isinstance(overrides, dict):
         raise UserError(f"{path}: {name}.synthetic must be a mapping of training overrides")
