@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--strict-audio", action="store_true",
                      help="refuse audio that is not 16 kHz mono instead of converting it")
     run.add_argument("--force", action="store_true", help="rerun even if this exact run has a result")
+    run.add_argument("--fold", type=int, help="cross-validated tasks (er): run only this fold (default: all)")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     add_upstream_options(run)
 
@@ -196,7 +197,7 @@ def cmd_run(args) -> None:
                      seed=args.seed, featurizer=args.featurizer, layer_norm=args.layer_norm, pooled=args.pooled,
                      out=args.out, cache_dir=args.cache_dir, cache_frames=args.cache_frames,
                      strict_audio=args.strict_audio, force=args.force, progress=not args.quiet,
-                     upstream_options=upstream_options(args))
+                     upstream_options=upstream_options(args), fold=args.fold)
     output = run(req)
     for message in output.messages:
         print(message, file=sys.stderr)

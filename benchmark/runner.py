@@ -51,6 +51,7 @@ class RunRequest:
     progress: bool = True
     upstream_options: dict[str, Any] = field(default_factory=dict)
     stop_after: str | None = None  # "plan": find the result only; "extract": fill the feature cache only (the sweep)
+    fold: int | None = None  # cross-validated tasks (ER): run this fold alone (1-based)
 
 
 @dataclass
@@ -73,7 +74,11 @@ def check_options(req: RunRequest) -> None:
     check_request(req.upstream, req.upstream_options)
     if not FEATURIZER_MODES.fullmatch(req.featurizer):
         raise UserError(f"--featurizer {req.featurizer!r} is not one of weighted_sum, last, layer:N")
-    get_task(req.task)  # last: validating tasks.yaml imports the metric registry (numpy)
+    spec = get_task(req.task)  # last: validating tasks.yaml imports the metric registry (numpy)
+    folds = spec.options.get("folds")
+    if req.fold is not None and not (folds and 1 <= req.fold <= folds):
+        raise UserError(f"--fold {req.fold}: task {spec.name} " + (f"has folds 1 to {folds}" if folds else
+                                                                   "has no folds; drop --fold"))
     if req.steps is not None and req.steps < 1:
         raise UserError(f"--steps {req.steps}: must be at least 1")
     if req.lr is not None and not (math.isfinite(req.lr) and req.lr > 0):
@@ -160,7 +165,8 @@ def run(req: RunRequest) -> RunOutput:
     config = {**training, "seed": req.seed, "featurizer": req.featurizer, "layer_norm": req.layer_norm,
               "head": spec.head, "head_args": spec.head_arguments(synthetic), "sampler": spec.sampler,
               "upstream_options": req.upstream_options, "options": spec.options_for(synthetic),
-              "path": "pooled" if pooled_path else "frames", "strict_audio": req.strict_audio}
+              "path": "pooled" if pooled_path else "frames", "strict_audio": req.strict_audio,
+              **({"fold": req.fold} if req.fold is not None else {})}
     corpus = {"name": spec.corpus["format"], "synthetic": synthetic, "content_hash": corpus_hash(splits, keys),
               "root": str(root), "sizes": {split: len(utts) for split, utts in splits.items()},
               "gain_db": spec.gain_db}
@@ -184,7 +190,8 @@ def run(req: RunRequest) -> RunOutput:
         if not req.force and (done := read_result(result_path)) is not None:
             return RunOutput(result_path, done, reused=True)
         if req.force:
-            (run_dir / "checkpoint.pt").unlink(missing_ok=True)
+            for path in run_dir.glob("checkpoint*.pt"):  # checkpoint.pt, or one per fold (checkpoint-fold<k>.pt)
+                path.unlink()
 
         torch.manual_seed(req.seed)
         cache = FeatureCache(cache_root, identity)

@@ -61,3 +61,28 @@ def tiny_quesst(tmp_path_factory) -> Path:
 
     return ensure_synthetic_quesst14(tmp_path_factory.mktemp("quesst") / "tiny", num_queries=2, num_documents=12,
                                      progress=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_ic_er_corpus_variables():
+    """The IC/ER corpus variables must not point the tests at a real corpus."""
+    for name in ("SUPERB_FSC_DATA", "SUPERB_IEMOCAP_DATA"):
+        os.environ.pop(name, None)
+
+
+@pytest.fixture(scope="session")
+def tiny_fsc(tmp_path_factory) -> Path:
+    """A synthetic Fluent Speech Commands tree: 6 speakers (4 train, 1 valid, 1 test), each intent once."""
+    from benchmark.corpora.synthetic.fluent_commands import ensure_synthetic_fluent_commands
+
+    return ensure_synthetic_fluent_commands(tmp_path_factory.mktemp("fsc") / "tiny", num_speakers=6,
+                                            takes_per_intent=1, progress=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_iemocap(tmp_path_factory) -> Path:
+    """A synthetic IEMOCAP tree: 5 sessions, one dialog of 12 turns each."""
+    from benchmark.corpora.synthetic.iemocap import ensure_synthetic_iemocap
+
+    return ensure_synthetic_iemocap(tmp_path_factory.mktemp("iemocap") / "tiny", dialogs_per_session=1,
+                                    turns_per_dialog=12, num_sentences=4, progress=False)

@@ -68,4 +68,13 @@ CORPUS_FORMATS: dict[str, CorpusFormat] = {
         synthetic="benchmark.corpora.synthetic.voxceleb1:ensure_synthetic_voxceleb1",
         expected="VoxCeleb1: vox1_dev_wav/wav/ and vox1_test_wav/wav/ (or wav/) with <id>/<video>/<nnnnn>.wav, "
                  "veri_test2.txt"),
+    "fluent_speech_commands": CorpusFormat(
+        loader="benchmark.corpora.loaders.fluent_commands:load_fluent_commands",
+        synthetic="benchmark.corpora.synthetic.fluent_commands:ensure_synthetic_fluent_commands",
+        expected="Fluent Speech Commands: data/{train,valid,test}_data.csv and wavs/speakers/<id>/*.wav"),
+    "iemocap": CorpusFormat(
+        loader="benchmark.corpora.loaders.iemocap:load_iemocap",
+        synthetic="benchmark.corpora.synthetic.iemocap:ensure_synthetic_iemocap",
+        expected="IEMOCAP: Session1..5/sentences/wav/<dialog>/<utterance>.wav and "
+                 "Session1..5/dialog/EmoEvaluation/<dialog>.txt"),
 }
