@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from benchmark.devices import check_device_form, check_extract_dtype
 from benchmark.errors import UserError
 
 @dataclass
@@ -50,6 +51,9 @@ class RunRequest:
     force: bool = False
     progress: bool = True
     upstream_options: dict[str, Any] = field(default_factory=dict)
+    device: str = "auto"  # auto | cpu | cuda | cuda:N (benchmark.devices)
+    extract_batch_seconds: float | None = None  # padded audio per upstream batch (default: features.BATCH_SECONDS)
+    extract_dtype: str = "fp32"  # fp32 | bf16 | fp16 (autocast; part of the cache key)
 
 
 @dataclass
@@ -73,6 +77,10 @@ def check_options(req: RunRequest) -> None:
     check_request(req.upstream, req.upstream_options)
     if not FEATURIZER_MODES.fullmatch(req.featurizer):
         raise UserError(f"--featurizer {req.featurizer!r} is not one of weighted_sum, last, layer:N")
+    check_device_form(req.device)
+    check_extract_dtype(req.extract_dtype)
+    if req.extract_batch_seconds is not None and not req.extract_batch_seconds > 0:
+        raise UserError(f"--extract-batch-seconds {req.extract_batch_seconds}: must be positive")
     if req.steps is not None and req.steps < 1:
         raise UserError(f"--steps {req.steps}: must be at least 1")
     if req.lr is not None and not (math.isfinite(req.lr) and req.lr > 0):
@@ -127,6 +135,13 @@ def run(req: RunRequest) -> RunOutput:
     upstream = build_upstream(req.upstream, **req.upstream_options)
     import torch
 
+    from benchmark.devices import describe_device, resolve_device
+    from benchmark.features import ExtractionSettings
+
+    device = resolve_device(req.device)
+    extraction = ExtractionSettings(device, req.extract_batch_seconds or ExtractionSettings.batch_seconds,
+                                    req.extract_dtype)
+
     from benchmark.cache import FeatureCache, FileHashes, default_cache_dir
     from benchmark.corpora import CORPUS_FORMATS
     from benchmark.featurizer import parse_mode
@@ -156,11 +171,12 @@ def run(req: RunRequest) -> RunOutput:
     config = {**training, "seed": req.seed, "featurizer": req.featurizer, "layer_norm": req.layer_norm,
               "head": spec.head, "head_args": spec.head_arguments(synthetic), "sampler": spec.sampler,
               "upstream_options": req.upstream_options, "options": spec.options,
-              "path": "pooled" if pooled_path else "frames", "strict_audio": req.strict_audio}
+              "path": "pooled" if pooled_path else "frames", "strict_audio": req.strict_audio,
+              "device": device.type}
     corpus = {"name": spec.corpus["format"], "synthetic": synthetic, "content_hash": corpus_hash(splits, keys),
               "root": str(root), "sizes": {split: len(utts) for split, utts in splits.items()},
               "gain_db": spec.gain_db}
-    identity = upstream.identity()
+    identity = upstream.identity() + ("" if req.extract_dtype == "fp32" else f"-{req.extract_dtype}")
     rid = run_id({"upstream": identity, "task": spec.name, "version": spec.version,
                   "corpus": corpus["content_hash"], "config": config})
     display = upstream.display_name()
@@ -176,14 +192,15 @@ def run(req: RunRequest) -> RunOutput:
         if req.force:
             (run_dir / "checkpoint.pt").unlink(missing_ok=True)
 
-        torch.manual_seed(req.seed)
+        torch.manual_seed(req.seed)  # seeds every CUDA device too
         cache = FeatureCache(cache_root, identity)
         stats = ExtractionStats()
+        upstream.to(device)
         features = load_features(upstream, cache, splits, keys, need_frames=not pooled_path,
                                  cache_frames=req.cache_frames, strict_audio=req.strict_audio,
-                                 progress=req.progress, stats=stats)
+                                 progress=req.progress, stats=stats, settings=extraction)
         context = RunContext(spec, splits, features, upstream, head_cls, config, run_dir / "checkpoint.pt",
-                             req.progress)
+                             req.progress, device)
         with torch_threads(1 if pooled_path else torch.get_num_threads()):
             scored = score(context)
         from benchmark.cache import directory_size
@@ -208,6 +225,8 @@ def run(req: RunRequest) -> RunOutput:
                       "extracted_utterances": stats.utterances, "frames_cached": req.cache_frames,
                       "warnings": cache.warnings},
             "audio": stats.audio.as_dict(),
+            "device": {**describe_device(device), "extract_dtype": req.extract_dtype,
+                       "extract_batch_seconds": extraction.batch_seconds},
             "departures": list(spec.raw.get("departures", [])) + list(getattr(upstream, "departures", [])) + (
                 ["synthetic corpus (eSpeak NG voices), not the real one; settings changed for it: "
                  + json.dumps(spec.raw.get("synthetic", {}), sort_keys=True)]
