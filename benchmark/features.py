@@ -57,7 +57,7 @@ class ExtractionSettings:
 
     @property
     def batch_samples(self) -> int:
-        return int(self.batch_seconds * 16_000)
+        return max(1, int(self.batch_seconds * 16_000))
 
 
 def hash_utterances(utterances: list[Utterance], progress: bool = True,
@@ -115,11 +115,12 @@ def _forward_halving(upstream: Upstream, wavs: list[np.ndarray], settings: Extra
         if not is_out_of_memory(err):
             raise
     if torch.cuda.is_available():
-        torch.cuda.empty_cache()
+        torch.cuda.empty_cache()  # the failed batch's blocks, freed once the error is gone
     samples = max(len(w) for w in wavs)
     if len(wavs) == 1:
-        raise UserError(f"upstream {upstream.name}: one clip of {samples / 16_000:.1f} s does not fit in "
-                        f"{settings.device} memory; use --device cpu, or an upstream with a shorter window")
+        raise UserError(f"upstream {upstream.name}: one {samples / 16_000:.1f} s window does not fit in "
+                        f"{settings.device} memory; use a device with more memory, --extract-dtype bf16, "
+                        f"or --device cpu")
     half = len(wavs) // 2
     tqdm.write(f"extraction: out of {settings.device} memory on a batch of {len(wavs)} clips (up to "
                f"{samples / 16_000:.1f} s); retrying it as {half} + {len(wavs) - half}", file=sys.stderr)
@@ -145,9 +146,8 @@ def _forward(upstream: Upstream, wavs: list[np.ndarray], settings: ExtractionSet
         raise UserError(f"upstream {upstream.name}: raised {type(err).__name__}: {reason} (batch of {len(wavs)} "
                         f"clips, {int(lengths.min())}-{int(lengths.max())} samples); run "
                         f"`superb check-upstream {requested_as(upstream)}` (--debug shows the traceback)") from err
-    on_cpu = lambda x: x.cpu() if isinstance(x, Tensor) else x  # noqa: E731 - contract checked below
-    out = UpstreamOutput([on_cpu(layer).float() if isinstance(layer, Tensor) else layer for layer in out.layers],
-                         on_cpu(out.lengths))
+    out = UpstreamOutput([layer.cpu().float() if isinstance(layer, Tensor) else layer for layer in out.layers],
+                         out.lengths.cpu() if isinstance(out.lengths, Tensor) else out.lengths)
     check_output(upstream, out, lengths)
     stacked = torch.stack(out.layers, dim=2)  # (batch, frames, layers, dim)
     return [stacked[i, :int(n)].clone() for i, n in enumerate(out.lengths)]

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from benchmark.devices import check_device_form, check_extract_dtype
+from benchmark.devices import check_device_options
 from benchmark.errors import UserError
 
 @dataclass
@@ -77,10 +77,7 @@ def check_options(req: RunRequest) -> None:
     check_request(req.upstream, req.upstream_options)
     if not FEATURIZER_MODES.fullmatch(req.featurizer):
         raise UserError(f"--featurizer {req.featurizer!r} is not one of weighted_sum, last, layer:N")
-    check_device_form(req.device)
-    check_extract_dtype(req.extract_dtype)
-    if req.extract_batch_seconds is not None and not req.extract_batch_seconds > 0:
-        raise UserError(f"--extract-batch-seconds {req.extract_batch_seconds}: must be positive")
+    check_device_options(req.device, req.extract_dtype, req.extract_batch_seconds)
     if req.steps is not None and req.steps < 1:
         raise UserError(f"--steps {req.steps}: must be at least 1")
     if req.lr is not None and not (math.isfinite(req.lr) and req.lr > 0):
@@ -128,24 +125,19 @@ def run(req: RunRequest) -> RunOutput:
     if spec.head is None and (req.steps is not None or req.lr is not None or req.layer_norm):
         raise UserError(f"task {spec.name} trains nothing (no head in tasks.yaml); drop --steps, --lr "
                         f"and --layer-norm")
+    from benchmark.devices import describe_device, resolve_device, seed_everything
     from benchmark.problems import PROBLEMS, RunContext
     from upstreams import build_upstream
 
+    device = resolve_device(req.device)
     score = PROBLEMS.load(spec.problem)
     upstream = build_upstream(req.upstream, **req.upstream_options)
     import torch
 
-    from benchmark.devices import describe_device, resolve_device
-    from benchmark.features import ExtractionSettings
-
-    device = resolve_device(req.device)
-    extraction = ExtractionSettings(device, req.extract_batch_seconds or ExtractionSettings.batch_seconds,
-                                    req.extract_dtype)
-
     from benchmark.cache import FeatureCache, FileHashes, default_cache_dir
     from benchmark.corpora import CORPUS_FORMATS
     from benchmark.featurizer import parse_mode
-    from benchmark.features import ExtractionStats, hash_utterances, load_features
+    from benchmark.features import BATCH_SECONDS, ExtractionSettings, ExtractionStats, hash_utterances, load_features
     from benchmark.threads import torch_threads
     from benchmark.results import provenance, read_result, run_id, slug, write_json_atomic
     from downstreams import HEADS
@@ -171,12 +163,11 @@ def run(req: RunRequest) -> RunOutput:
     config = {**training, "seed": req.seed, "featurizer": req.featurizer, "layer_norm": req.layer_norm,
               "head": spec.head, "head_args": spec.head_arguments(synthetic), "sampler": spec.sampler,
               "upstream_options": req.upstream_options, "options": spec.options,
-              "path": "pooled" if pooled_path else "frames", "strict_audio": req.strict_audio,
-              "device": device.type}
+              "path": "pooled" if pooled_path else "frames", "strict_audio": req.strict_audio}
     corpus = {"name": spec.corpus["format"], "synthetic": synthetic, "content_hash": corpus_hash(splits, keys),
               "root": str(root), "sizes": {split: len(utts) for split, utts in splits.items()},
               "gain_db": spec.gain_db}
-    identity = upstream.identity() + ("" if req.extract_dtype == "fp32" else f"-{req.extract_dtype}")
+    identity = upstream.identity() + ("" if req.extract_dtype == "fp32" else f"-{req.extract_dtype}")  # autocast
     rid = run_id({"upstream": identity, "task": spec.name, "version": spec.version,
                   "corpus": corpus["content_hash"], "config": config})
     display = upstream.display_name()
@@ -192,9 +183,10 @@ def run(req: RunRequest) -> RunOutput:
         if req.force:
             (run_dir / "checkpoint.pt").unlink(missing_ok=True)
 
-        torch.manual_seed(req.seed)  # seeds every CUDA device too
+        seed_everything(req.seed)
         cache = FeatureCache(cache_root, identity)
         stats = ExtractionStats()
+        extraction = ExtractionSettings(device, req.extract_batch_seconds or BATCH_SECONDS, req.extract_dtype)
         upstream.to(device)
         features = load_features(upstream, cache, splits, keys, need_frames=not pooled_path,
                                  cache_frames=req.cache_frames, strict_audio=req.strict_audio,

@@ -91,8 +91,8 @@ def train(model: nn.Module, loss_fn: Callable[[Tensor], Tensor], evaluate: Calla
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         torch.set_rng_state(state["torch_rng"])
-        if "cuda_rng" in state and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(list(state["cuda_rng"]))
+        if "cuda_rng" in state and torch.cuda.is_available():  # (saved with as many GPUs, or more)
+            torch.cuda.set_rng_state_all(list(state["cuda_rng"])[:torch.cuda.device_count()])
         step = int(state["step"])
         outcome.best_state, outcome.best_step = state["best_state"], int(state["best_step"])
         outcome.best_dev, outcome.history = float(state["best_dev"]), list(state["history"])
