@@ -61,3 +61,15 @@ def tiny_quesst(tmp_path_factory) -> Path:
 
     return ensure_synthetic_quesst14(tmp_path_factory.mktemp("quesst") / "tiny", num_queries=2, num_documents=12,
                                      progress=False)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``gpu`` need CUDA: skipped, with the reason, on a machine without it."""
+    gpu = [item for item in items if "gpu" in item.keywords]
+    if gpu:
+        import torch
+
+        if not torch.cuda.is_available():
+            skip = pytest.mark.skip(reason="needs a CUDA GPU; torch.cuda.is_available() is False on this machine")
+            for item in gpu:
+                item.add_marker(skip)
