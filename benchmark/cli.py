@@ -89,7 +89,7 @@ def add_upstream_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_device_options(parser: argparse.ArgumentParser, batch_budget: bool = True) -> None:
-    """``--device``, ``--extract-dtype`` and (``batch_budget``) ``--extract-batch-seconds``; see benchmark/devices.py."""
+    """``--device``, ``--extract-dtype`` and (``batch_budget``) ``--extract-batch-seconds`` (benchmark/devices.py)."""
     parser.add_argument("--device", default="auto", help="auto (default: CUDA when available), cpu, cuda or cuda:N")
     if batch_budget:
         parser.add_argument("--extract-batch-seconds", type=float, metavar="SECONDS",

@@ -10,11 +10,11 @@ bf16 autocast. Clips are 2 to 12 s of noisy tones (speed does not depend on cont
 
 Training: optimizer steps per second of the KS head (featurizer + Linear -> mean pool
 -> Linear, batch 32, pooled path and frame path) and the ASR head (featurizer + BLSTM
-CTC, SUPERB's 1024-unit size and the synthetic corpus's 128-unit one, batch 16 of 12 s
-utterances) on 13 layers x 768 dims (a Base-size upstream), fp32, each device.
+CTC, SUPERB's 1024-unit size and the synthetic corpus's 128-unit one, batch 16 of
+--asr-seconds utterances) on 13 layers x 768 dims (a Base-size upstream), fp32, each device.
 The SD head is not measured yet: it is being written (its own issue); add its row here.
 
-    python benchmarks/extract_throughput.py [--audio-seconds 60] [--batch-seconds 160] [--steps 5]
+    python benchmarks/extract_throughput.py [--audio-seconds 60] [--batch-seconds 160] [--steps 5] [--asr-seconds 12]
 """
 
 from __future__ import annotations
@@ -169,9 +169,11 @@ def training_rows(args) -> list[list[str]]:
                      f"{steps_per_second(lambda: ks_step(True), device, 20 * args.steps):,.1f}"])
         rows.append(["KS: featurizer + mean-pool linear, frame path", str(device), "32 x 1 s",
                      f"{steps_per_second(lambda: ks_step(False), device, 4 * args.steps):,.1f}"])
-        utterance = torch.randn(16, 600, LAYERS, DIM)  # 12 s at 50 frames/s
-        utterance_lengths = torch.full((16,), 600)
-        targets, target_lengths = torch.randint(1, 32, (16 * 150,)), torch.full((16,), 150)
+        frames_per_utterance = int(args.asr_seconds * 50)  # 50 frames/s
+        utterance = torch.randn(16, frames_per_utterance, LAYERS, DIM)
+        utterance_lengths = torch.full((16,), frames_per_utterance)
+        targets = torch.randint(1, 32, (16 * frames_per_utterance // 4,))  # a character per 4 frames
+        target_lengths = torch.full((16,), frames_per_utterance // 4)
         for hidden in (1024, 128):
             asr = CtcModel(Featurizer(LAYERS), BLSTMCTC(DIM, 32, project=hidden, hidden=hidden)).to(device)
             asr_opt = Adam(asr.parameters(), lr=1e-4)
@@ -184,7 +186,8 @@ def training_rows(args) -> list[list[str]]:
                 loss.backward()
                 asr_opt.step()
 
-            rows.append([f"ASR: featurizer + {hidden}-unit 2-layer BLSTM CTC", str(device), "16 x 12 s",
+            rows.append([f"ASR: featurizer + {hidden}-unit 2-layer BLSTM CTC", str(device),
+                         f"16 x {args.asr_seconds:g} s",
                          f"{steps_per_second(asr_step, device, args.steps):,.2f}"])
     rows.append(["SD head", "-", "-", "not measured: the SD head is being written (its own issue); add it here"])
     return rows
@@ -200,6 +203,7 @@ def main() -> None:
     parser.add_argument("--audio-seconds", type=float, default=60.0, help="audio extracted per row (default 60)")
     parser.add_argument("--batch-seconds", type=float, default=160.0, help="as --extract-batch-seconds (default 160)")
     parser.add_argument("--steps", type=int, default=5, help="timed ASR steps (KS: 20x and 4x as many)")
+    parser.add_argument("--asr-seconds", type=float, default=12.0, help="ASR utterance length (default 12)")
     args = parser.parse_args()
     import torch
 
