@@ -79,10 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_upstream_options(parser: argparse.ArgumentParser) -> None:
-    """``--upstream-size``, ``--upstream-ckpt`` and ``--upstream-option KEY=VALUE`` (the upstream's constructor options)."""
+    """``--upstream-size``, ``--upstream-ckpt``, ``--upstream-revision`` and ``--upstream-option KEY=VALUE`` (the
+    upstream's constructor options)."""
     parser.add_argument("--upstream-size", help="model size, e.g. whisper_encoder: tiny, base, small, medium, "
                         "large-v1, large-v2, large-v3, or a .en one")
     parser.add_argument("--upstream-ckpt", type=Path, help="load the upstream's weights from this local file")
+    parser.add_argument("--upstream-revision", help="hf: upstreams: the hub branch, tag or commit to load")
     parser.add_argument("--upstream-option", action="append", default=[], metavar="KEY=VALUE",
                         help="any other constructor option of the upstream (repeatable; the value is read as "
                         "JSON when it parses, e.g. pad_to_30s=true, else as a string)")
@@ -127,6 +129,8 @@ def upstream_options(args) -> dict:
         options["size"] = args.upstream_size
     if args.upstream_ckpt:
         options["ckpt"] = str(args.upstream_ckpt.expanduser().resolve())
+    if args.upstream_revision:
+        options["revision"] = args.upstream_revision
     return options
 
 

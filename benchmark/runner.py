@@ -201,7 +201,8 @@ def run(req: RunRequest) -> RunOutput:
         result = {
             "schema_version": 1, "run_id": rid, "upstream": display, "upstream_id": identity,
             "upstream_info": {"num_layers": upstream.num_layers, "hidden_size": upstream.hidden_size,
-                              "downsample_rate": upstream.downsample_rate, "config": upstream.config()},
+                              "downsample_rate": upstream.downsample_rate, "config": upstream.config(),
+                              "origin": upstream.origin},
             "task": spec.name, "task_version": spec.version,
             "metrics": scored.metrics,
             "main_metric": {"name": spec.metric, "higher_is_better": spec.higher_is_better},

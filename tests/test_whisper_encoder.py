@@ -94,9 +94,9 @@ def test_named_size_loads_through_whispers_downloader(ckpt, tmp_path, monkeypatc
     monkeypatch.setitem(whisper._MODELS, "tiny", url)
     (tmp_path / "tiny.pt").write_bytes(ckpt.read_bytes())  # where whisper.load_model caches it
     upstream = build_upstream("whisper_encoder", size="tiny", download_root=str(tmp_path))
-    assert upstream.display_name() == "whisper_encoder-tiny" and upstream.config()["size"] == "tiny"
+    assert upstream.display_name() == "whisper_encoder-tiny" and upstream.origin["size"] == "tiny"
     same_weights = build_upstream("whisper_encoder", ckpt=str(ckpt))
-    assert upstream.identity() != same_weights.identity()  # the size is part of the identity
+    assert upstream.identity() == same_weights.identity()  # the identity is the encoder's weights, not its name
 
 
 def test_offline_error_says_what_to_download_and_where(tmp_path):

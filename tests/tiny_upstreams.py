@@ -85,3 +85,67 @@ def save_tiny_ssl(model: str, path: Path, seed: int = 0) -> Path:
     """``{"params", "state_dict"}`` of a tiny random model of the bundle's family."""
     torch.save({"params": tiny_ssl_params(model), "state_dict": tiny_ssl_model(model, seed).state_dict()}, path)
     return path
+
+
+HF_TINY = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+               conv_dim=(32,) * 7, num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=4)
+"""transformers config overrides that shrink a wav2vec 2.0-family model to 32 dims, 2 layers (real front end)."""
+
+
+HF_TINY_BERT = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                    output_hidden_size=32)
+"""The same for w2v-BERT 2.0 (a fbank front end, no convolutions)."""
+
+
+def save_tiny_hf(model_type: str, folder: Path, seed: int = 0, **overrides) -> Path:
+    """A tiny random transformers ``model_type`` model (``wav2vec2``, ``hubert``, ``wavlm``, ``data2vec-audio``,
+    ``wav2vec2-bert``) and its feature extractor, written with ``save_pretrained`` to ``folder``."""
+    from transformers import AutoConfig, AutoModel, SeamlessM4TFeatureExtractor, Wav2Vec2FeatureExtractor
+
+    from upstreams.hf import transformers_module
+
+    transformers_module()  # quiet: no progress bars or warnings
+    bert = model_type == "wav2vec2-bert"
+    config = AutoConfig.for_model(model_type, **{**(HF_TINY_BERT if bert else HF_TINY), **overrides})
+    torch.manual_seed(seed)
+    AutoModel.from_config(config).save_pretrained(folder)
+    layer_norm = getattr(config, "feat_extract_norm", "layer") == "layer"
+    extractor = (SeamlessM4TFeatureExtractor() if bert
+                 else Wav2Vec2FeatureExtractor(do_normalize=layer_norm, return_attention_mask=layer_norm))
+    extractor.save_pretrained(folder)
+    return folder
+
+
+def openai_to_hf_whisper(checkpoint: dict, decoder_layers: int | None = None):
+    """A transformers ``WhisperForConditionalGeneration`` holding the weights of an openai-whisper checkpoint.
+
+    The renaming follows transformers' ``convert_openai_to_hf.py``; ``decoder_layers``
+    other than the checkpoint's gives a model whose decoder differs (a "distilled" copy).
+    """
+    from transformers import WhisperConfig, WhisperForConditionalGeneration
+
+    from upstreams.hf import transformers_module
+
+    transformers_module()
+    dims = checkpoint["dims"]
+    config = WhisperConfig(vocab_size=dims["n_vocab"], num_mel_bins=dims["n_mels"], d_model=dims["n_audio_state"],
+                           encoder_layers=dims["n_audio_layer"], encoder_attention_heads=dims["n_audio_head"],
+                           decoder_layers=decoder_layers or dims["n_text_layer"],
+                           decoder_attention_heads=dims["n_text_head"], encoder_ffn_dim=4 * dims["n_audio_state"],
+                           decoder_ffn_dim=4 * dims["n_text_state"], max_source_positions=dims["n_audio_ctx"],
+                           max_target_positions=dims["n_text_ctx"], pad_token_id=0, bos_token_id=1,
+                           eos_token_id=2, decoder_start_token_id=3, suppress_tokens=None, begin_suppress_tokens=None)
+    model = WhisperForConditionalGeneration(config)
+    renames = [("blocks", "layers"), ("mlp.0", "fc1"), ("mlp.2", "fc2"), ("mlp_ln", "final_layer_norm"),
+               (".attn.query", ".self_attn.q_proj"), (".attn.key", ".self_attn.k_proj"),
+               (".attn.value", ".self_attn.v_proj"), (".attn_ln", ".self_attn_layer_norm"),
+               (".attn.out", ".self_attn.out_proj"), ("encoder.ln_post", "encoder.layer_norm"),
+               ("encoder.positional_embedding", "encoder.embed_positions.weight")]
+    encoder = {}
+    for key, value in checkpoint["model_state_dict"].items():
+        if key.startswith("encoder."):
+            for old, new in renames:
+                key = key.replace(old, new)
+            encoder[key.removeprefix("encoder.")] = value
+    model.model.encoder.load_state_dict(encoder)
+    return model

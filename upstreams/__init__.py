@@ -4,6 +4,7 @@ Importing this package imports no torch: entries are loaded when chosen.
 :func:`build_upstream` is the one place that resolves a name, in this order:
 
 * ``s3prl:<name>``: an upstream of s3prl's hub (:mod:`upstreams.s3prl_bridge`);
+* ``hf:<model id or folder>``: a Hugging Face transformers encoder (:mod:`upstreams.hf`);
 * ``path/to/file.py:ClassName``: a class in a Python file (:mod:`upstreams.user`);
 * a name registered below;
 * the name of an entry point in the group ``superb.upstreams`` (an installed package).
@@ -35,8 +36,13 @@ UPSTREAMS = Registry("upstream", {
                          "WavLM Large, 94k h (torchaudio WAVLM_LARGE), 25 layers x 1024"),
 })
 
+HF_TARGET = "upstreams.hf:hf_upstream"
+"""What builds ``hf:<source>`` upstreams (its first parameter is the source)."""
+
 PATTERNS = {
     "s3prl:<name>": "any upstream of s3prl's hub (pip install s3prl==0.4.18)",
+    "hf:<id or folder>": "a Hugging Face transformers speech encoder, e.g. hf:openai/whisper-base "
+                         "(pip install 'superb[hf]'; docs/upstreams.md)",
     "FILE.py:Class": "your own upstream class in a Python file (docs/upstream-contract.md)",
 }
 """Names that are not registered but resolved by form, for ``superb list``."""
@@ -62,6 +68,8 @@ def resolve(name: str):
 
     if name.startswith("s3prl:"):
         return partial(import_target("upstreams.s3prl_bridge:S3prlUpstream"), name.removeprefix("s3prl:"))
+    if name.startswith("hf:") and name != "hf:":
+        return partial(import_target(HF_TARGET), name.removeprefix("hf:"))
     if is_file_spec(name):
         return load_from_file(name)
     if name in UPSTREAMS.names():
@@ -84,6 +92,11 @@ def check_request(name: str, options: dict) -> None:
     from benchmark.errors import UserError
     from upstreams.user import entry_points, is_file_spec
 
+    if name.startswith("hf:"):
+        accepted = declared_parameters(HF_TARGET)[1:]  # after the source
+        if unknown := sorted(set(options) - set(accepted)):
+            raise UserError(_options_error(name, unknown, accepted))
+        return
     if name.startswith("s3prl:") or is_file_spec(name):
         return
     if name not in UPSTREAMS.names() and name not in entry_points():

@@ -62,6 +62,9 @@ class Upstream(nn.Module):
     ``downsample_rate``), run separately, and their frames concatenated."""
     departures: tuple[str, ...] = ()
     """Where this upstream knowingly differs from its s3prl counterpart (copied into results)."""
+    origin: dict[str, Any] | None = None
+    """Where the weights came from (file, hub id, revision and commit, random-init seed): recorded in
+    results, not part of :meth:`identity`, which covers only what runs."""
 
     def forward(self, wavs: Tensor, lengths: Tensor) -> UpstreamOutput:  # pragma: no cover - abstract
         raise NotImplementedError

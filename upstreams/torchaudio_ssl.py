@@ -25,7 +25,9 @@ clip normalised to zero mean and unit variance over its own samples.
 Weights: ``bundle.get_model()`` downloads them through ``torch.hub`` into
 ``<torch hub dir>/checkpoints/``; ``ckpt`` loads a local state dict of the bundle's
 architecture instead, or ``{"params": {...}, "state_dict": {...}}`` for the same
-family at other sizes (``params`` override the bundle's builder arguments).
+family at other sizes (``params`` override the bundle's builder arguments);
+``random_init=true`` (or a seed) builds the bundle's architecture with the builder's
+seeded random initialisation, nothing downloaded.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ from torch import Tensor, nn
 from benchmark.errors import UserError
 from upstreams.base import Upstream, UpstreamOutput
 from upstreams.batching import in_equal_length_groups
-from upstreams.weights import load_weights, missing_weights
+from upstreams.weights import (load_weights, missing_weights, random_init_config, random_init_label, random_init_seed,
+                               seeded)
 
 BUNDLES = {
     "wav2vec2_base": "WAV2VEC2_BASE",
@@ -77,16 +80,28 @@ def pretrained_model(bundle, what: str) -> nn.Module:
     return model.model if hasattr(model, "normalize_waveform") else model  # normalisation is done per clip here
 
 
-def checkpoint_model(bundle, ckpt: str, what: str) -> tuple[nn.Module, dict[str, Any]]:
-    """The bundle's architecture (or ``params`` from the file) with the weights of ``ckpt``."""
+def builder(bundle):
+    """torchaudio's model builder of the bundle's family (``wav2vec2_model`` or ``wavlm_model``)."""
     from torchaudio.models import wav2vec2_model, wavlm_model
 
+    return {"Wav2Vec2": wav2vec2_model, "WavLM": wavlm_model}[bundle._model_type]
+
+
+def random_model(bundle, seed: int) -> tuple[nn.Module, dict[str, Any]]:
+    """The bundle's architecture with the builder's random initialisation, seeded."""
+    params = dict(bundle._params)
+    with seeded(seed):
+        return builder(bundle)(**params), params
+
+
+def checkpoint_model(bundle, ckpt: str, what: str) -> tuple[nn.Module, dict[str, Any]]:
+    """The bundle's architecture (or ``params`` from the file) with the weights of ``ckpt``."""
     state = load_weights(ckpt, what)
     params = dict(bundle._params)
     if isinstance(state, dict) and set(state) == {"params", "state_dict"}:
         params.update(state["params"])
         state = state["state_dict"]
-    build = {"Wav2Vec2": wav2vec2_model, "WavLM": wavlm_model}[bundle._model_type]
+    build = builder(bundle)
     try:
         model = build(**params)
         model.load_state_dict(state)
@@ -96,23 +111,45 @@ def checkpoint_model(bundle, ckpt: str, what: str) -> tuple[nn.Module, dict[str,
     return model, params
 
 
+def conv_geometry(kernels: list[int], strides: list[int]) -> tuple[int, int]:
+    """``(stride, receptive field)`` in samples of a stack of 1-D convolutions."""
+    stride, field = 1, 1
+    for kernel, step in zip(kernels, strides):
+        field += (kernel - 1) * stride
+        stride *= step
+    return stride, field
+
+
+def contract_lengths(lengths: Tensor, stride: int, receptive_field: int) -> Tensor:
+    """Samples to give a convolutional front end per clip: ``n`` zero-padded up to ``max(1, ceil(n / stride) - 1)``
+    frames, within one frame of the contract's count (see the module doc). ``(batch,)`` in, ``(batch,)`` out."""
+    frames = torch.clamp(torch.div(lengths - 1, stride, rounding_mode="floor"), min=1)
+    return torch.maximum(lengths, receptive_field + stride * (frames - 1))
+
+
 class SSLUpstream(Upstream):
     """A torchaudio wav2vec 2.0 / HuBERT / WavLM bundle as an upstream.
 
     Args:
         model: a key of :data:`BUNDLES` (``"hubert_base"``).
         ckpt: a local state dict to load instead of the pretrained download (see the module doc).
+        random_init: ``true`` (seed 0) or a seed: the bundle's architecture, randomly initialised.
     """
 
-    def __init__(self, model: str, ckpt: str | None = None):
+    def __init__(self, model: str, ckpt: str | None = None, random_init: bool | int = False):
         super().__init__()
         import torchaudio.pipelines
 
         self.name = model
-        self.label = f"{model}-{Path(ckpt).stem}" if ckpt else model
+        self.seed = random_init_seed(random_init, model)
+        self.label = (f"{model}-{Path(ckpt).stem}" if ckpt else model) + random_init_label(self.seed)
         self.bundle_name = BUNDLES[model]
         bundle = getattr(torchaudio.pipelines, self.bundle_name)
-        if ckpt:
+        if self.seed is not None:
+            if ckpt:
+                raise UserError(f"{model}: random_init builds the bundle's architecture; drop --upstream-ckpt")
+            self.model, params = random_model(bundle, self.seed)
+        elif ckpt:
             self.model, params = checkpoint_model(bundle, ckpt, model)
         else:
             self.model, params = pretrained_model(bundle, model), dict(bundle._params)
@@ -121,10 +158,8 @@ class SSLUpstream(Upstream):
         self.wavlm = bundle._model_type == "WavLM"
         convs = self.model.feature_extractor.conv_layers
         self.group_norm = isinstance(convs[0].layer_norm, nn.GroupNorm)
-        self.downsample_rate, self.receptive_field = 1, 1
-        for conv in convs:
-            self.receptive_field += (conv.kernel_size - 1) * self.downsample_rate
-            self.downsample_rate *= conv.stride
+        self.downsample_rate, self.receptive_field = conv_geometry([c.kernel_size for c in convs],
+                                                                   [c.stride for c in convs])
         transformer = self.model.encoder.transformer
         transformer.layer_drop = 0.0
         self.num_layers = len(transformer.layers) + 1
@@ -133,15 +168,10 @@ class SSLUpstream(Upstream):
 
     def config(self) -> dict[str, Any]:
         return {"bundle": self.bundle_name, "params": self.params, "normalize_waveform": self.normalize_waveform,
-                "equal_length_groups": self.group_norm}
+                "equal_length_groups": self.group_norm, **random_init_config(self.seed)}
 
     def display_name(self) -> str:
         return self.label
-
-    def model_lengths(self, lengths: Tensor) -> Tensor:
-        """Samples given to the model per clip: ``n`` zero-padded up to ``max(1, ceil(n / 320) - 1)`` frames."""
-        frames = torch.clamp(torch.div(lengths - 1, self.downsample_rate, rounding_mode="floor"), min=1)
-        return torch.maximum(lengths, self.receptive_field + self.downsample_rate * (frames - 1))
 
     def encode(self, wavs: Tensor, lengths: Tensor) -> tuple[list[Tensor], Tensor]:
         """Zero-padded ``(batch, samples)`` with ``(batch,)`` lengths to the layers and ``(batch,)`` frames."""
@@ -162,7 +192,7 @@ class SSLUpstream(Upstream):
         return layers, frames
 
     def forward(self, wavs: Tensor, lengths: Tensor) -> UpstreamOutput:
-        padded = self.model_lengths(lengths)
+        padded = contract_lengths(lengths, self.downsample_rate, self.receptive_field)
         batch = wavs.new_zeros(len(wavs), int(padded.max()))
         for i, n in enumerate(lengths.tolist()):
             clip = wavs[i, :n]

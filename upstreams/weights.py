@@ -7,6 +7,7 @@ refused with one line saying why and how to convert it; its code is never run.
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 from pathlib import Path
 from typing import Any
@@ -65,3 +66,37 @@ def missing_weights(what: str, url: str, destination: str | Path, reason: BaseEx
     detail = str(reason).strip().splitlines()[0][:120] if str(reason).strip() else type(reason).__name__
     return UserError(f"{what}: pretrained weights are not on this machine and cannot be downloaded ({detail}); "
                      f"download {url} and save it as {destination}, or {option}")
+
+
+def random_init_seed(value: Any, what: str) -> int | None:
+    """The seed asked for by the ``random_init`` option: ``None`` (pretrained), ``true`` = 0, or an integer seed."""
+    if value is False or value is None:
+        return None
+    if value is True:
+        return 0
+    if isinstance(value, int) and value >= 0:
+        return value
+    raise UserError(f"{what}: random_init={value!r}; use random_init=true (seed 0) or random_init=SEED "
+                    f"(a non-negative integer)")
+
+
+def random_init_config(seed: int | None) -> dict[str, int]:
+    """What ``config()`` adds for random weights (so the seed is part of the identity): ``{"random_init_seed": s}``."""
+    return {} if seed is None else {"random_init_seed": seed}
+
+
+def random_init_label(seed: int | None) -> str:
+    """What display names append for random weights: ``" (random init)"``, ``" (random init, seed 3)"`` or ``""``."""
+    if seed is None:
+        return ""
+    return " (random init)" if seed == 0 else f" (random init, seed {seed})"
+
+
+@contextlib.contextmanager
+def seeded(seed: int):
+    """A context in which torch's CPU generator is seeded with ``seed``; its state is restored afterwards."""
+    import torch
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield

@@ -32,13 +32,16 @@ Weights: ``size`` names an official checkpoint (``whisper.available_models()``),
 fetched the way ``whisper.load_model`` does (``whisper._download``: URL from
 ``whisper._MODELS``, cached in ``~/.cache/whisper`` or ``download_root``, SHA-256
 checked); ``ckpt`` is any openai-whisper checkpoint file (``{"dims",
-"model_state_dict"}``). Only the encoder is kept.
+"model_state_dict"}``). Only the encoder is kept. ``random_init=true`` (or a seed)
+builds the architecture of ``size`` with seeded random weights instead, no download.
+:meth:`WhisperEncoder.from_encoder` wraps an encoder loaded elsewhere (``hf:`` Whisper
+models, :mod:`upstreams.hf`); the identity covers only the encoder's weights and the
+settings above, so the same weights give the same identity however they were loaded.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +52,21 @@ from torch.nn import functional as F
 from benchmark.errors import UserError
 from benchmark.registry import suggest
 from upstreams.base import Upstream, UpstreamOutput
-from upstreams.weights import load_weights, missing_weights
+from upstreams.weights import (load_weights, missing_weights, random_init_config, random_init_label, random_init_seed,
+                               seeded)
 
 MEL_HOP = 160
 """Samples per log-mel frame (whisper's ``HOP_LENGTH``); the encoder halves the rate again."""
+
+AUDIO_CTX = 1500
+"""Encoder frames per 30 s window in every official model."""
+
+ENCODER_SIZES = {"tiny": (80, 384, 6, 4), "base": (80, 512, 8, 6), "small": (80, 768, 12, 12),
+                 "medium": (80, 1024, 16, 24), "large-v1": (80, 1280, 20, 32), "large-v2": (80, 1280, 20, 32),
+                 "large-v3": (128, 1280, 20, 32), "large": (128, 1280, 20, 32),
+                 "large-v3-turbo": (128, 1280, 20, 32), "turbo": (128, 1280, 20, 32)}
+"""Official encoders' ``(n_mels, n_audio_state, n_audio_head, n_audio_layer)`` (``.en`` models: the same),
+for random-init models of a size without downloading it."""
 
 
 def default_download_root() -> str:
@@ -76,18 +90,44 @@ def official_checkpoint(size: str, download_root: str | None) -> str:
                               err, "pass any openai-whisper checkpoint with --upstream-ckpt FILE") from None
 
 
+def audio_dims(n_mels: int, n_audio_ctx: int, n_audio_state: int, n_audio_head: int, n_audio_layer: int) -> dict:
+    """The encoder's dimensions, named as in whisper's ``ModelDimensions``."""
+    return {"n_mels": n_mels, "n_audio_ctx": n_audio_ctx, "n_audio_state": n_audio_state,
+            "n_audio_head": n_audio_head, "n_audio_layer": n_audio_layer}
+
+
+def build_encoder(dims: dict):
+    """An openai-whisper ``AudioEncoder`` of :func:`audio_dims` ``dims`` (PyTorch's default initialisation)."""
+    from whisper.model import AudioEncoder
+
+    return AudioEncoder(dims["n_mels"], dims["n_audio_ctx"], dims["n_audio_state"], dims["n_audio_head"],
+                        dims["n_audio_layer"])
+
+
+def random_encoder(size: str, seed: int):
+    """A randomly initialised encoder of the official size ``size`` (``tiny``, ``base.en``, ...) and its dims."""
+    base = size.removesuffix(".en")
+    if base not in ENCODER_SIZES:
+        raise UserError(f"whisper_encoder: unknown size {size!r}.{suggest(size, list(ENCODER_SIZES))} "
+                        f"Sizes: {', '.join(ENCODER_SIZES)}")
+    n_mels, state, heads, layers = ENCODER_SIZES[base]
+    dims = audio_dims(n_mels, AUDIO_CTX, state, heads, layers)
+    with seeded(seed):
+        return build_encoder(dims), dims
+
+
 def load_encoder(path: str | Path, what: str):
-    """Whisper's ``AudioEncoder`` and ``ModelDimensions`` from an openai-whisper checkpoint file."""
-    from whisper.model import AudioEncoder, ModelDimensions
+    """Whisper's ``AudioEncoder`` and its :func:`audio_dims` from an openai-whisper checkpoint file."""
+    from whisper.model import ModelDimensions
 
     checkpoint = load_weights(path, what)
     if not isinstance(checkpoint, dict) or not {"dims", "model_state_dict"} <= set(checkpoint):
         raise UserError(f"{what}: {path} is not an openai-whisper checkpoint (expected a dict with 'dims' and "
                         f"'model_state_dict', as whisper.load_model reads)")
     try:
-        dims = ModelDimensions(**checkpoint["dims"])
-        encoder = AudioEncoder(dims.n_mels, dims.n_audio_ctx, dims.n_audio_state, dims.n_audio_head,
-                               dims.n_audio_layer)
+        full = ModelDimensions(**checkpoint["dims"])
+        dims = audio_dims(full.n_mels, full.n_audio_ctx, full.n_audio_state, full.n_audio_head, full.n_audio_layer)
+        encoder = build_encoder(dims)
         encoder.load_state_dict({key.removeprefix("encoder."): value
                                  for key, value in checkpoint["model_state_dict"].items()
                                  if key.startswith("encoder.")})
@@ -127,34 +167,54 @@ class WhisperEncoder(Upstream):
         pad_to_30s: pad every window to 30 s as Whisper was trained (slow); default
             is each clip's own length.
         download_root: where official checkpoints are cached (default ``~/.cache/whisper``).
+        random_init: ``true`` (seed 0) or a seed: the architecture of ``size`` with seeded
+            random weights, nothing downloaded.
     """
 
     name = "whisper_encoder"
     downsample_rate = 2 * MEL_HOP  # 320 samples = 20 ms
 
     def __init__(self, size: str = "base", ckpt: str | None = None, pad_to_30s: bool = False,
-                 download_root: str | None = None):
+                 download_root: str | None = None, random_init: bool | int = False):
         super().__init__()
-        self.size = None if ckpt else size
-        self.label = Path(ckpt).stem if ckpt else size
+        seed = random_init_seed(random_init, self.name)
+        label = Path(ckpt).stem if ckpt else size
+        if seed is None:
+            encoder, dims = load_encoder(ckpt or official_checkpoint(size, download_root), f"whisper_encoder {label}")
+        elif ckpt:
+            raise UserError("whisper_encoder: random_init takes its architecture from --upstream-size; "
+                            "drop --upstream-ckpt")
+        else:
+            encoder, dims = random_encoder(size, seed)
+        self.setup(encoder, dims, f"{self.name}-{label}", pad_to_30s, seed)
+        self.origin = {"size": None if ckpt else size, "ckpt": ckpt, "random_init_seed": seed}
+
+    @classmethod
+    def from_encoder(cls, encoder: nn.Module, dims: dict, label: str, pad_to_30s: bool = False,
+                     seed: int | None = None) -> WhisperEncoder:
+        """Wrap an openai-whisper ``AudioEncoder`` loaded elsewhere; ``label`` is the name results show."""
+        upstream = cls.__new__(cls)
+        Upstream.__init__(upstream)
+        upstream.setup(encoder, dims, label, pad_to_30s, seed)
+        return upstream
+
+    def setup(self, encoder: nn.Module, dims: dict, label: str, pad_to_30s: bool, seed: int | None) -> None:
+        self.encoder, self.dims, self.label, self.seed = encoder, dims, label, seed
         self.pad_to_30s = bool(pad_to_30s)
-        path = ckpt or official_checkpoint(size, download_root)
-        self.encoder, dims = load_encoder(path, f"whisper_encoder {self.label}")
-        self.dims = {key: value for key, value in asdict(dims).items() if key == "n_mels" or key.startswith("n_audio")}
-        self.num_layers = dims.n_audio_layer + 1
-        self.hidden_size = dims.n_audio_state
-        self.window = dims.n_audio_ctx * self.downsample_rate  # samples per window: 480,000 = 30 s
+        self.num_layers = dims["n_audio_layer"] + 1
+        self.hidden_size = dims["n_audio_state"]
+        self.window = dims["n_audio_ctx"] * self.downsample_rate  # samples per window: 480,000 = 30 s
         self.departures = [] if self.pad_to_30s else [
             "Whisper encoder run on each clip's own length (positional embedding sliced), not on the 30 s "
             "window it was trained on; pad_to_30s=true restores that"]
         self.eval()
 
     def config(self) -> dict[str, Any]:
-        return {"size": self.size, "pad_to_30s": self.pad_to_30s, "window_samples": self.window,
-                "dims": self.dims, "mel_hop": MEL_HOP}
+        return {"pad_to_30s": self.pad_to_30s, "window_samples": self.window, "dims": self.dims, "mel_hop": MEL_HOP,
+                **random_init_config(self.seed)}
 
     def display_name(self) -> str:
-        return f"{self.name}-{self.label}{'-pad30s' if self.pad_to_30s else ''}"
+        return f"{self.label}{'-pad30s' if self.pad_to_30s else ''}{random_init_label(self.seed)}"
 
     def log_mel(self, segment: Tensor) -> Tensor:
         """One window ``(samples,)`` to its log-mel spectrogram ``(n_mels, mel_frames)``.
