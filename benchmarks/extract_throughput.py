@@ -188,7 +188,7 @@ def training_rows(args) -> list[list[str]]:
 
             rows.append([f"ASR: featurizer + {hidden}-unit 2-layer BLSTM CTC", str(device),
                          f"16 x {args.asr_seconds:g} s",
-                         f"{steps_per_second(asr_step, device, args.steps):,.2f}"])
+                         f"{steps_per_second(asr_step, device, args.steps):.3g}"])
     rows.append(["SD head", "-", "-", "not measured: the SD head is being written (its own issue); add it here"])
     return rows
 
