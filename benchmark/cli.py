@@ -63,6 +63,29 @@ def build_parser() -> argparse.ArgumentParser:
     add_upstream_options(submit)
     add_device_options(submit)
 
+    sweep = sub.add_parser("sweep", help="upstreams x tasks x learning rates x seeds: extract once, train side "
+                           "by side, choose each lr on dev, report test mean ± sd over seeds")
+    sweep.add_argument("--upstreams", required=True, help="comma-separated upstream names")
+    sweep.add_argument("--tasks", default="all", help="all (default) or comma-separated task names")
+    sweep.add_argument("--lrs", help="comma-separated learning rates (default: each task's lr_grid in tasks.yaml)")
+    sweep.add_argument("--seeds", default="0", help="comma-separated seeds (default: 0)")
+    sweep.add_argument("--featurizer", default="weighted_sum", help="weighted_sum (default), last, or layer:N")
+    sweep.add_argument("--steps", type=int, help="optimizer steps for every trained task (default: tasks.yaml)")
+    sweep.add_argument("--data", action="append", default=[], metavar="TASK=PATH",
+                       help="corpus root of one task (repeatable; default: as `superb run`)")
+    sweep.add_argument("--dry-run", action="store_true", help="list the jobs and which are already done; run none")
+    add_executor_options(sweep)
+
+    profile = sub.add_parser("profile", help="train a task's head on each layer alone and on the weighted sum; "
+                             "one picture of score per layer")
+    profile.add_argument("--upstream", required=True, help="upstream name (see `superb list`)")
+    profile.add_argument("--task", required=True, help="task name from tasks.yaml")
+    profile.add_argument("--lr", type=float, help="learning rate (default: tasks.yaml)")
+    profile.add_argument("--seed", type=int, default=0)
+    profile.add_argument("--steps", type=int, help="optimizer steps (default: tasks.yaml)")
+    profile.add_argument("--data", type=Path, help="corpus root in its real layout (default: as `superb run`)")
+    add_executor_options(profile)
+
     board = sub.add_parser("leaderboard", help="tables of every result found under --runs")
     board.add_argument("--runs", type=Path, default=Path("results"))
     board.add_argument("--out", type=Path, help="output directory (default: <runs>/leaderboard)")
@@ -108,6 +131,49 @@ def device_options(args) -> dict:
     check_device_options(args.device, args.extract_dtype, seconds)
     return {"device": args.device, "extract_dtype": args.extract_dtype,
             **({"extract_batch_seconds": seconds} if seconds is not None else {})}
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """Where jobs run (``sweep``, ``profile``), where results and features go, and the upstream's options."""
+    parser.add_argument("--executor", choices=("local", "ray"), default="local",
+                        help="local worker processes (default) or Ray (pip install 'superb[ray]')")
+    parser.add_argument("--jobs", type=int, default=1, help="jobs at once; each gets cores/jobs threads (default: 1)")
+    parser.add_argument("--retries", type=int, default=1, help="times a crashed job is retried (default: 1)")
+    parser.add_argument("--ray-address", help="join this Ray cluster (auto, or ray://host:port); default: a "
+                        "local instance")
+    parser.add_argument("--out", type=Path, default=Path("results"), help="results directory (default: results; "
+                        "on a cluster, a shared filesystem)")
+    parser.add_argument("--cache-dir", type=Path, help="feature cache (default: $SUPERB_CACHE_DIR or "
+                        "~/.cache/superb/features; on a cluster, a shared filesystem)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_upstream_options(parser)
+
+
+def number_list(text: str, kind: type, option: str) -> tuple:
+    """``"1e-3,1e-2"`` as a tuple of ``kind``; a bad item is one clear error."""
+    from benchmark.errors import UserError
+
+    try:
+        values = tuple(kind(item) for item in text.split(",") if item.strip())
+    except ValueError:
+        raise UserError(f"{option} {text!r}: expected comma-separated {kind.__name__}s, e.g. "
+                        f"{'1e-3,1e-2' if kind is float else '0,1,2'}") from None
+    if not values:
+        raise UserError(f"{option} is empty")
+    return values
+
+
+def task_paths(items: list[str], tasks) -> dict[str, Path]:
+    """``--data TASK=PATH`` items (repeatable) as ``{task: path}``, each task one of ``tasks``."""
+    from benchmark.errors import UserError
+
+    data = {}
+    for item in items:
+        task, sep, path = item.partition("=")
+        if not sep or task not in tasks:
+            raise UserError(f"--data {item!r}: expected TASK=PATH with TASK one of {', '.join(tasks)}")
+        data[task] = Path(path)
+    return data
 
 
 def upstream_options(args) -> dict:
@@ -215,6 +281,7 @@ def cmd_check_upstream(args) -> None:
 def cmd_submit(args) -> None:
     device = device_options(args)  # bad values answer before torch is imported
     from benchmark.check import check_upstream, failed_checks, format_report
+    from benchmark.clock import JobClock
     from benchmark.errors import UserError
     from benchmark.runner import RunRequest, run
     from benchmark.tasks import get_task, load_tasks
@@ -222,12 +289,7 @@ def cmd_submit(args) -> None:
     from upstreams import build_upstream
 
     tasks = [get_task(t.strip()).name for t in args.tasks.split(",")] if args.tasks else list(load_tasks())
-    data = {}
-    for item in args.data:
-        task, sep, path = item.partition("=")
-        if not sep or task not in tasks:
-            raise UserError(f"--data {item!r}: expected TASK=PATH with TASK one of {', '.join(tasks)}")
-        data[task] = Path(path)
+    data = task_paths(args.data, tasks)
     from benchmark.devices import resolve_device
 
     options, resolved = upstream_options(args), resolve_device(args.device)
@@ -238,7 +300,7 @@ def cmd_submit(args) -> None:
         raise UserError(f"submit {args.name}: check-upstream failed {', '.join(failed)}; nothing was run")
     del upstream
     failures = []
-    clock = TaskClock(len(tasks))
+    clock = JobClock(len(tasks))
     for k, task in enumerate(tasks, 1):
         print(f"task {k}/{len(tasks)}: {task}{clock.left()}", file=sys.stderr, flush=True)
         trained = get_task(task).head is not None
@@ -266,28 +328,36 @@ def cmd_submit(args) -> None:
                         f"fix them and rerun the same command (finished tasks are not rerun)")
 
 
-class TaskClock:
-    """Estimates the time left of ``total`` tasks from the mean of those run so far (reused ones cost nothing)."""
+def cmd_sweep(args) -> None:
+    from benchmark.executors import make_executor
+    from benchmark.sweep import SweepRequest, parse_tasks, run_sweep
 
-    def __init__(self, total: int):
-        self.total, self.done = total, 0
-        self.run_seconds: list[float] = []
+    tasks = parse_tasks(args.tasks)
+    upstreams = tuple(dict.fromkeys(u.strip() for u in args.upstreams.split(",") if u.strip()))
+    sweep = SweepRequest(upstreams=upstreams, tasks=tasks,
+                         lrs=number_list(args.lrs, float, "--lrs") if args.lrs else (),
+                         seeds=number_list(args.seeds, int, "--seeds"), featurizer=args.featurizer, steps=args.steps,
+                         data=task_paths(args.data, tasks), out=args.out, cache_dir=args.cache_dir,
+                         upstream_options=upstream_options(args))
+    executor = make_executor(args.executor, jobs=args.jobs, retries=args.retries, ray_address=args.ray_address)
+    run_sweep(sweep, executor, dry_run=args.dry_run, progress=not args.quiet)
 
-    def finished(self, seconds: float, reused: bool) -> None:
-        self.done += 1
-        if not reused:
-            self.run_seconds.append(seconds)
 
-    def left(self) -> str:
-        """``" (about 3 min left)"`` once a task has run, else ``""``."""
-        if not self.run_seconds:
-            return ""
-        seconds = sum(self.run_seconds) / len(self.run_seconds) * (self.total - self.done)
-        return f" (about {seconds / 60:.0f} min left)" if seconds >= 90 else f" (about {seconds:.0f} s left)"
+def cmd_profile(args) -> None:
+    from benchmark.executors import make_executor
+    from benchmark.profile import run_profile
+    from benchmark.runner import RunRequest, check_options
+
+    req = RunRequest(upstream=args.upstream, task=args.task, data=args.data, steps=args.steps, lr=args.lr,
+                     seed=args.seed, out=args.out, cache_dir=args.cache_dir, progress=not args.quiet,
+                     upstream_options=upstream_options(args))
+    check_options(req)
+    run_profile(req, make_executor(args.executor, jobs=args.jobs, retries=args.retries,
+                                   ray_address=args.ray_address))
 
 
 COMMANDS = {"run": cmd_run, "list": cmd_list, "leaderboard": cmd_leaderboard, "cache": cmd_cache,
-            "check-upstream": cmd_check_upstream, "submit": cmd_submit}
+            "check-upstream": cmd_check_upstream, "submit": cmd_submit, "sweep": cmd_sweep, "profile": cmd_profile}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -54,6 +54,7 @@ class RunRequest:
     device: str = "auto"  # auto | cpu | cuda | cuda:N (benchmark.devices)
     extract_batch_seconds: float | None = None  # padded audio per upstream batch (default: features.BATCH_SECONDS)
     extract_dtype: str = "fp32"  # fp32 | bf16 | fp16 (autocast; part of the cache key)
+    stop_after: str | None = None  # "plan": find the result only; "extract": fill the feature cache only (the sweep)
 
 
 @dataclass
@@ -73,11 +74,11 @@ def check_options(req: RunRequest) -> None:
     from benchmark.tasks import get_task
     from upstreams import check_request
 
-    get_task(req.task)
     check_request(req.upstream, req.upstream_options)
     if not FEATURIZER_MODES.fullmatch(req.featurizer):
         raise UserError(f"--featurizer {req.featurizer!r} is not one of weighted_sum, last, layer:N")
     check_device_options(req.device, req.extract_dtype, req.extract_batch_seconds)
+    get_task(req.task)  # last: validating tasks.yaml imports the metric registry (numpy)
     if req.steps is not None and req.steps < 1:
         raise UserError(f"--steps {req.steps}: must be at least 1")
     if req.lr is not None and not (math.isfinite(req.lr) and req.lr > 0):
@@ -113,6 +114,8 @@ def corpus_hash(splits, keys) -> str:
     for split in sorted(splits):
         for utt, key in zip(splits[split], keys[split]):
             digest.update(f"{split}\t{utt.uid}\t{key}\t{utt.label}\n".encode())
+    for split, trials in sorted(getattr(splits, "trials", {}).items()):
+        digest.update(f"{split}\t{[(t.enrol, t.test, t.target) for t in trials]}\n".encode())
     return digest.hexdigest()
 
 
@@ -148,8 +151,9 @@ def run(req: RunRequest) -> RunOutput:
 
     root, synthetic = resolve_corpus(spec, req.data, req.progress)
     splits = CORPUS_FORMATS[spec.corpus["format"]].load(root, seed=0)
-    if spec.gain_db:
-        splits = {split: [replace(u, gain_db=spec.gain_db) for u in utts] for split, utts in splits.items()}
+    if spec.gain_db:  # in place: a loader's splits may carry more (verification trials)
+        for utts in splits.values():
+            utts[:] = [replace(u, gain_db=spec.gain_db) for u in utts]
     cache_root = req.cache_dir or default_cache_dir()
     file_hashes = FileHashes(cache_root)
     keys = {split: hash_utterances(utts, req.progress, file_hashes) for split, utts in splits.items()}
@@ -173,6 +177,15 @@ def run(req: RunRequest) -> RunOutput:
     display = upstream.display_name()
     run_dir = Path(req.out) / slug(display) / spec.name / rid
     result_path = run_dir / "result.json"
+    if req.stop_after == "plan":  # where this run's result is, and whether it is there
+        return RunOutput(result_path, read_result(result_path) or {}, reused=read_result(result_path) is not None)
+    extraction = ExtractionSettings(device, req.extract_batch_seconds or BATCH_SECONDS, req.extract_dtype)
+    upstream.to(device)
+    if req.stop_after == "extract":  # every feature this run will read, in the cache; nothing trained
+        load_features(upstream, FeatureCache(cache_root, identity), splits, keys, need_frames=False,
+                      cache_frames=req.cache_frames, strict_audio=req.strict_audio, progress=req.progress,
+                      settings=extraction)
+        return RunOutput(result_path, {})
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -186,8 +199,6 @@ def run(req: RunRequest) -> RunOutput:
         seed_everything(req.seed)
         cache = FeatureCache(cache_root, identity)
         stats = ExtractionStats()
-        extraction = ExtractionSettings(device, req.extract_batch_seconds or BATCH_SECONDS, req.extract_dtype)
-        upstream.to(device)
         features = load_features(upstream, cache, splits, keys, need_frames=not pooled_path,
                                  cache_frames=req.cache_frames, strict_audio=req.strict_audio,
                                  progress=req.progress, stats=stats, settings=extraction)

@@ -31,7 +31,9 @@ OPTIONAL_SCHEMA: dict[str, Any] = {  # tasks without a trained head (QbE) leave 
     "sampler": str,
     "training": TRAINING_KEYS,
 }
-FREE_SECTIONS = ("synthetic", "departures", "options")  # checked below / by the problem
+FREE_SECTIONS = ("synthetic", "departures", "options", "leaderboard", "lr_grid")  # checked below / by the problem
+# How the leaderboard treats the task (docs/leaderboard.md); every key optional.
+LEADERBOARD_KEYS = {"noise_floor": float, "published_comparable": bool, "published_note": str}
 TYPE_NAMES = {float: "a number", int: "an integer", str: "a string", bool: "true or false"}
 OPEN_SECTIONS = {"head"}  # may hold extra keys (the head's arguments)
 TRAINED_KEYS = ("head", "sampler", "training")  # all or none
@@ -102,12 +104,26 @@ class TaskSpec:
     def higher_is_better(self) -> bool:
         return self.raw["metric"]["higher_is_better"]
 
+    @property
+    def leaderboard(self) -> dict[str, Any]:
+        """The ``leaderboard:`` settings (noise_floor, published_comparable, published_note)."""
+        return self.raw.get("leaderboard", {})
+
     def training(self, synthetic: bool) -> dict[str, Any]:
         """The training settings; the ``synthetic`` overrides apply on the synthetic corpus."""
         settings = dict(self.raw.get("training", {}))
         if synthetic:
-            settings.update({k: v for k, v in self.raw.get("synthetic", {}).items() if k != "head"})
+            settings.update({k: v for k, v in self.raw.get("synthetic", {}).items() if k not in ("head", "lr_grid")})
         return settings
+
+    def lr_grid(self, synthetic: bool) -> list[float]:
+        """The learning rates ``superb sweep`` tries by default (``lr_grid``, or ``synthetic.lr_grid`` on the
+        synthetic corpus); the task's own lr alone when it names none, ``[]`` for a task that trains nothing."""
+        if self.head is None:
+            return []
+        grid = self.raw.get("synthetic", {}).get("lr_grid") if synthetic else None
+        grid = grid or self.raw.get("lr_grid") or [self.training(synthetic)["lr"]]
+        return [float(lr) for lr in grid]
 
     def head_arguments(self, synthetic: bool) -> dict[str, Any]:
         """The head's arguments; ``synthetic.head`` overrides some on the synthetic corpus (a smaller head)."""
@@ -138,6 +154,11 @@ def _check(path: Path, where: str, value: Any, schema: Any, open_section: bool =
         raise UserError(f"{path}: {where} must be {TYPE_NAMES[schema]}, got {value!r}")
 
 
+def _check_lr_grid(path: Path, where: str, value: Any) -> None:
+    if not (isinstance(value, list) and value and all(_type_ok(v, float) and v > 0 for v in value)):
+        raise UserError(f"{path}: {where} must be a non-empty list of positive learning rates, got {value!r}")
+
+
 def _validate(path: Path, name: str, entry: Any) -> None:
     from benchmark.corpora import CORPUS_FORMATS
     from benchmark.metrics import METRICS
@@ -163,15 +184,28 @@ def _validate(path: Path, name: str, entry: Any) -> None:
     if extra:
         key = sorted(extra)[0]
         raise UserError(f"{path}: {name}.{key} is not a known key.{suggest(key, known)}")
+    if "lr_grid" in entry:
+        _check_lr_grid(path, f"{name}.lr_grid", entry["lr_grid"])
     if not isinstance(entry.get("options", {}), dict):
         raise UserError(f"{path}: {name}.options must be a mapping")
     departures = entry.get("departures", [])
     if not (isinstance(departures, list) and all(isinstance(d, str) for d in departures)):
         raise UserError(f"{path}: {name}.departures must be a list of strings")
+    board = entry.get("leaderboard", {})
+    if not isinstance(board, dict):
+        raise UserError(f"{path}: {name}.leaderboard must be a mapping")
+    for key, value in board.items():
+        if key not in LEADERBOARD_KEYS:
+            hint = suggest(key, list(LEADERBOARD_KEYS))
+            raise UserError(f"{path}: {name}.leaderboard.{key} is not a known key.{hint}")
+        _check(path, f"{name}.leaderboard.{key}", value, LEADERBOARD_KEYS[key])
     overrides = entry.get("synthetic", {})
     if not isinstance(overrides, dict):
         raise UserError(f"{path}: {name}.synthetic must be a mapping of training overrides")
     for key, value in overrides.items():
+        if key == "lr_grid":
+            _check_lr_grid(path, f"{name}.synthetic.lr_grid", value)
+            continue
         if key == "head":
             known = set(entry.get("head", {})) - {"name"}
             if not isinstance(value, dict) or set(value) - known:

@@ -1,4 +1,4 @@
-"""From transcripts to CTC targets: characters (ASR) and phones (PR).
+"""From transcripts to CTC targets: characters (ASR), phones (PR), characters and slot tokens (SF).
 
 Characters: the LibriSpeech alphabet, ``A``-``Z``, the apostrophe and the space
 (the word boundary, s3prl's ``|``).
@@ -11,12 +11,19 @@ cannot be split is an error. The same engine speaks the synthetic corpora, so th
 labels and audio agree (up to the accent of each synthetic voice). This departs
 from s3prl, whose PR targets come from a LibriSpeech lexicon in ARPAbet with 3
 stress levels per vowel (71 units with SIL and SPN).
+
+Slots (SF): annotated transcripts such as ``"PLAY B-artist MADONNA E-artist ON SPOTIFY"``
+(:mod:`benchmark.corpora.loaders.snips`) become the characters plus one token for each
+``B-<type>`` and ``E-<type>``, as s3prl's character-slot tokenizer: ``B-artist``, ``M``,
+..., ``A``, ``E-artist``, space, ``O``, ... (no space next to a tag). A character outside
+:data:`CHARACTERS` is ``<unk>``. The slot tokens are those of the slot types the corpus uses.
 """
 
 from __future__ import annotations
 
 import functools
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from benchmark.errors import CorpusError
@@ -31,6 +38,9 @@ PHONES = (
 )
 """The phone set: every phoneme eSpeak NG ``en-us`` writes for 26,000 English words,
 stress removed (``ᵻ`` is eSpeak's reduced ``ɪ``/``ə``, ``ɾ`` the flap, ``n̩`` syllabic n)."""
+
+UNKNOWN = "<unk>"
+SLOT_BEGIN, SLOT_END = "B-", "E-"
 
 _STRESS = str.maketrans("", "", "ˈˌ")
 _SEPARATOR = "_"
@@ -56,6 +66,32 @@ class Units:
 
 
 UNITS = {"characters": Units("characters", CHARACTERS), "phones": Units("phones", PHONES)}
+
+
+def units_for(name: str, transcripts: Iterable[str]) -> Units:
+    """The alphabet ``name`` (``"characters"``, ``"phones"`` or ``"slots"``); the slot
+    tokens of ``"slots"`` are those of the slot types ``transcripts`` annotate (sorted)."""
+    if name != "slots":
+        return UNITS[name]
+    types = sorted({token[2:] for text in transcripts for token in text.split() if _is_tag(token)})
+    return Units("slots", (*CHARACTERS, UNKNOWN, *(f"{mark}{t}" for t in types for mark in (SLOT_BEGIN, SLOT_END))))
+
+
+def _is_tag(token: str) -> bool:
+    return token.startswith((SLOT_BEGIN, SLOT_END)) and len(token) > 2
+
+
+def slot_symbols(transcript: str) -> list[str]:
+    """``"PLAY B-artist ABBA E-artist"`` to ``["P", "L", "A", "Y", " ", "B-artist", "A", ..., "E-artist"]``."""
+    symbols: list[str] = []
+    for token in transcript.split():
+        if token.startswith(SLOT_END) and _is_tag(token):
+            symbols.append(token)
+            continue
+        if symbols and not symbols[-1].startswith(SLOT_BEGIN):
+            symbols.append(" ")
+        symbols += [token] if _is_tag(token) else [c if c in CHARACTERS else UNKNOWN for c in token]
+    return symbols
 
 
 def characters(transcript: str) -> list[str]:
@@ -98,10 +134,16 @@ def _split(phoneme: str, transcript: str) -> list[str]:
 
 
 def targets(units: str, transcript: str) -> list[str]:
-    """The CTC target symbols of ``transcript``: ``units`` is ``"characters"`` or ``"phones"``."""
+    """The CTC target symbols of ``transcript``: ``units`` is ``"characters"``, ``"phones"`` or ``"slots"``."""
+    if units == "slots":
+        return slot_symbols(transcript)
     return characters(transcript) if units == "characters" else list(g2p(transcript))
 
 
 def as_text(units: str, symbols: list[str]) -> str:
-    """Symbols as the string the metrics read: the words (characters) or space-separated phones."""
+    """Symbols as the string the metrics read: the words (characters), space-separated phones, or
+    for slots s3prl's decoded string (``"B-<type> "`` and ``" E-<type>"`` around the characters)."""
+    if units == "slots":
+        return "".join(f"{s} " if s.startswith(SLOT_BEGIN) else f" {s}" if s.startswith(SLOT_END) else s
+                       for s in symbols)
     return " ".join("".join(symbols).split()) if units == "characters" else " ".join(symbols)

@@ -9,4 +9,8 @@ HEADS = Registry("head", {
                         "Linear(D, hidden) -> Linear(hidden, outputs) on each frame, for CTC (PR)"),
     "blstm_ctc": Entry("downstreams.ctc_heads:BLSTMCTC",
                        "Linear(D, project) -> BLSTM -> Linear(2 hidden, outputs) on each frame, for CTC (ASR)"),
+    "lstm_diarization": Entry("downstreams.lstm_diarization:LSTMDiarization",
+                              "LSTM(D, hidden) -> Linear(hidden, speakers) on each frame, for SD"),
+    "xvector": Entry("downstreams.xvector:XVector",
+                     "Linear(D, 512) -> 5 TDNN -> mean+std pooling -> Linear: speaker embeddings (ASV)"),
 })

@@ -2,13 +2,15 @@
 
 ``write_leaderboard(runs, out)`` scans ``runs`` for ``result.json`` files and
 writes Markdown, HTML, CSV, LaTeX and PNG versions of the comparison table,
-plus layer-weight pictures. See ``docs/leaderboard.md`` for how to read it.
+plus layer pictures. ``load_results(runs)`` gives the same results as a
+long-form pandas DataFrame for your own analyses. See ``docs/leaderboard.md``.
 
 Modules, one concept each:
 
 * :mod:`.columns`  tasks and metric columns (order, direction, display units)
-* :mod:`.load`     reading and validating result files
-* :mod:`.table`    grouping into comparable tables, rows, cells, statistics
+* :mod:`.load`     reading and validating result files into DataFrames
+* :mod:`.table`    comparable tables, rows, cells, seed statistics (pandas)
+* :mod:`.task_notes` per-task leaderboard settings from tasks.yaml
 * :mod:`.shading`  black/green cell shading against the baseline
 * :mod:`.score`    the SUPERB score with explicit task coverage
 * :mod:`.published` the published reference rows
@@ -30,14 +32,15 @@ from benchmark.errors import UserError
 from . import assets as _assets
 from .heatmap import draw_heatmap
 from .layers import draw_layer_pictures
-from .load import find_result_files, load_runs
+from .load import find_result_files, load_results, load_runs
 from .render_csv import render_csv, render_published_csv
 from .render_html import render_html
 from .render_latex import render_latex
 from .render_markdown import render_markdown
-from .table import SCORE_REFERENCES, Table, build_tables
+from .score import SCORE_REFERENCES
+from .table import Table, build_tables
 
-__all__ = ["write_leaderboard", "build_tables", "load_runs", "Table"]
+__all__ = ["write_leaderboard", "build_tables", "load_results", "load_runs", "Table"]
 
 
 def _write(path: Path, text: str) -> Path:
@@ -71,7 +74,7 @@ def write_leaderboard(
     if not find_result_files(runs):
         raise UserError(f"no result.json files under {runs}; run some tasks first or check --runs")
     loaded = load_runs(runs)
-    if not loaded:
+    if loaded.empty:
         raise UserError(f"no readable result.json under {runs} (all were skipped, see warnings above)")
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file, not a directory")
@@ -79,7 +82,7 @@ def write_leaderboard(
 
     tables = build_tables(loaded, baseline=baseline, score_reference=score_reference)
     if all(t.baseline is None for t in tables):
-        names = sorted({r.upstream for t in tables for r in t.rows})
+        names = sorted({u for t in tables for u in t.rows["upstream"]})
         close = difflib.get_close_matches(baseline, names, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         logging.getLogger("superb.leaderboard").warning(

@@ -17,6 +17,16 @@ from dataclasses import dataclass
 TASKS: tuple[str, ...] = ("pr", "ks", "ic", "sid", "er", "asr", "qbe", "sf", "asv", "sd")
 
 
+def task_name(task: str) -> str:
+    """Display name of a task: "KS", "QbE"."""
+    return "QbE" if task == "qbe" else task.upper()
+
+
+def task_list(tasks) -> str:
+    """``"KS, QbE"``."""
+    return ", ".join(task_name(t) for t in tasks)
+
+
 @dataclass(frozen=True)
 class Column:
     """One metric column.
@@ -62,14 +72,17 @@ class Column:
 
 
 def format_number(x: float, decimals: int) -> str:
-    """Fixed decimals; tiny non-zero numbers keep two significant digits.
+    """Fixed decimals; small non-zero numbers keep two significant digits.
 
-    The published FBANK SID accuracy is 8.5e-4 %, which would otherwise print
-    as a misleading "0.00".
+    A value below one unit of the last-but-one shown decimal (0.1 with two
+    decimals) would otherwise lose its digits: the published FBANK SID
+    accuracy, 0.085 %, prints as "0.085", not "0.09"; 8.5e-4 % as "8.5e-4".
     """
     if x != 0 and abs(x) < 0.5 * 10 ** (-decimals):
         mantissa, exponent = f"{x:.1e}".split("e")
         return f"{mantissa}e{int(exponent)}"
+    if x != 0 and abs(x) < 10 ** (1 - decimals):
+        return f"{x:.2g}"
     return f"{x:.{decimals}f}"
 
 

@@ -2,7 +2,7 @@
 
 Rows are upstreams, columns the eleven metric columns plus the SUPERB score
 (unshaded). Black = worse than the baseline; green, darker = better within
-the column; white and empty = no run.
+the column; white with a value = not shaded (no baseline run); empty = no run.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from pathlib import Path
 
 from .columns import COLUMNS
 from .plotting import new_figure, plain, save
+from .score import display
+from .shading import background, foreground
 from .table import Table
 
 
@@ -23,34 +25,35 @@ def draw_heatmap(table: Table, path: Path) -> Path:
     """Draw ``table`` to ``path`` (PNG) and return the path."""
     import numpy as np
 
-    nrows, ncols = len(table.rows), len(COLUMNS) + 1
+    rows = table.rows
+    nrows, ncols = len(rows), len(COLUMNS) + 1
     img = np.ones((nrows, ncols, 3))
     fig = new_figure(1.0 * ncols + 2.8, 0.42 * nrows + 1.9)
     ax = fig.add_axes((0, 0, 1, 1))
-    for i, row in enumerate(table.rows):
+    for i, rid in enumerate(rows.index):
         for j, col in enumerate(COLUMNS):
-            shade = table.shade(row, col)
-            if shade is None:
+            cell = table.cell(rid, col.key)
+            if cell is None:
                 continue
-            img[i, j] = _rgb(shade.background)
-            ax.text(j, i, row.cells[col.key].text(), ha="center", va="center", fontsize=7,
-                    color=shade.foreground)
+            worse, strength = bool(cell["worse"]), float(cell["strength"])
+            img[i, j] = _rgb(background(worse, strength))
+            ax.text(j, i, table.text(rid, col.key) + ("\u2020" if cell["incomparable"] else ""), ha="center",
+                    va="center", fontsize=7, color=foreground(worse, strength))
         img[i, ncols - 1] = _rgb("#f2f2f2")
-        if row.score is not None and row.score.value is not None:
-            ax.text(ncols - 1, i, row.score.display(), ha="center", va="center", fontsize=7)
+        ax.text(ncols - 1, i, display(rows.at[rid, "score"], rows.at[rid, "covered"]), ha="center", va="center",
+                fontsize=7)
     ax.imshow(img, aspect="auto", interpolation="nearest")
     ax.set_xticks(range(ncols))
     ax.set_xticklabels([c.header for c in COLUMNS] + ["SUPERB score \u2191"], fontsize=8)
     ax.xaxis.tick_top()
     ax.set_yticks(range(nrows))
-    ax.set_yticklabels([plain(r.label) + (" (baseline)" if r.is_baseline else "") for r in table.rows],
-                       fontsize=8)
+    ax.set_yticklabels([plain(lab) + (" (baseline)" if b else "") for lab, b in
+                        zip(rows["label"], rows["is_baseline"], strict=True)], fontsize=8)
     ax.set_xticks(np.arange(-0.5, ncols), minor=True)
     ax.set_yticks(np.arange(-0.5, nrows), minor=True)
     ax.grid(which="minor", color="#bbbbbb", linewidth=0.6)
     ax.tick_params(which="minor", length=0)
-    base = plain(table.baseline.label) if table.baseline else f"{plain(table.baseline_name)} (missing)"
-    ax.set_title(f"{table.title}: test metrics, shaded against {base}", fontsize=10, pad=28)
-    ax.set_xlabel("black = worse than the baseline;  green, darker = better within the column;  "
-                  "blank = no run;  \u00b1 = std over seeds", fontsize=8)
+    ax.set_title(f"{table.title}: test metrics, shaded against {plain(table.baseline_label)}", fontsize=10, pad=28)
+    ax.set_xlabel("black = worse than the baseline;  green, darker = better within the column;  white = not "
+                  "shaded (no baseline run);  blank = no run;  \u00b1 = std over seeds", fontsize=8)
     return save(fig, path)

@@ -12,9 +12,12 @@ from pathlib import Path
 
 def new_figure(width: float, height: float):
     """A detached Agg figure of the given size in inches."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), dpi=100)
+    fig = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def save(fig, path: Path, *, tight: bool = True) -> Path:

@@ -2,8 +2,8 @@
 
 Sources: SUPERB paper (arXiv 2105.01051) table 1 and the WavLM paper
 (arXiv 2110.13900); some cells confirmed on the public ``superb/*`` model
-cards. Values are written here exactly as printed (percentages, MTWV raw) and
-converted to stored units (fractions) by :func:`published_rows`.
+cards. Values are written here in display units (percentages, MTWV raw) and
+converted to stored units (fractions) by :func:`published_frame`.
 
 These rows are reference material: they are shown only on request, in their
 own block, and never enter measured statistics (shading, best measured row).
@@ -12,9 +12,9 @@ They can serve as the SUPERB score reference (``score_reference="published"``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import pandas as pd
 
-from .columns import COLUMN_BY_KEY, COLUMNS
+from .columns import COLUMNS
 
 SOURCES = (
     "SUPERB paper, arXiv 2105.01051, table 1",
@@ -24,10 +24,11 @@ SOURCES = (
 #: Name of the published row that defines the SUPERB score's zero point.
 FBANK_NAME = "FBANK"
 
-# As printed: PR PER, KS Acc, IC Acc, SID Acc, ER Acc, ASR WER, QbE MTWV,
-# SF F1, SF CER, ASV EER, SD DER.
+# Display units: PR PER, KS Acc, IC Acc, SID Acc, ER Acc, ASR WER (%), QbE MTWV,
+# SF F1, SF CER, ASV EER, SD DER (%). FBANK's SID accuracy is printed as the
+# fraction 8.5e-4 in the paper (chance for 1,251 speakers), i.e. 0.085 %.
 _PRINTED: tuple[tuple[str, tuple[float, ...]], ...] = (
-    (FBANK_NAME, (82.01, 8.63, 9.10, 8.5e-4, 35.39, 23.18, 0.0058, 69.64, 52.94, 9.56, 10.05)),
+    (FBANK_NAME, (82.01, 8.63, 9.10, 0.085, 35.39, 23.18, 0.0058, 69.64, 52.94, 9.56, 10.05)),
     ("wav2vec 2.0 Base", (5.74, 96.23, 92.35, 75.18, 63.43, 6.43, 0.0233, 88.30, 24.77, 6.02, 6.08)),
     ("HuBERT Base", (5.41, 96.30, 98.34, 81.42, 64.92, 6.42, 0.0736, 88.53, 25.20, 5.11, 5.88)),
     ("HuBERT Large", (3.53, 95.29, 98.76, 90.33, 67.62, 3.62, 0.0353, 89.81, 21.76, 5.98, 5.75)),
@@ -35,30 +36,7 @@ _PRINTED: tuple[tuple[str, tuple[float, ...]], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class PublishedRow:
-    """One published model: ``values`` maps column keys to stored units."""
-
-    name: str
-    values: dict[str, float]
-
-
-def published_rows() -> list[PublishedRow]:
-    """The published rows, values converted to stored units (fractions, MTWV raw)."""
-    rows = []
-    for name, printed in _PRINTED:
-        values = {c.key: v / c.scale for c, v in zip(COLUMNS, printed, strict=True)}
-        rows.append(PublishedRow(name, values))
-    return rows
-
-
-def published_reference() -> dict[str, tuple[float, float]]:
-    """Per column: (published FBANK value, best published value) in stored units."""
-    rows = published_rows()
-    fbank = next(r for r in rows if r.name == FBANK_NAME)
-    ref: dict[str, tuple[float, float]] = {}
-    for key, col in COLUMN_BY_KEY.items():
-        vals = [r.values[key] for r in rows]
-        best = max(vals) if col.higher_is_better else min(vals)
-        ref[key] = (fbank.values[key], best)
-    return ref
+def published_frame() -> pd.DataFrame:
+    """The published rows: model name x column key, in stored units (fractions, MTWV raw)."""
+    frame = pd.DataFrame({name: values for name, values in _PRINTED}, index=[c.key for c in COLUMNS]).T
+    return frame / pd.Series({c.key: c.scale for c in COLUMNS})

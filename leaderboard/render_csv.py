@@ -1,68 +1,61 @@
-"""CSV output, written with the :mod:`csv` module (quoting handles any name).
+"""CSV output, written by :meth:`pandas.DataFrame.to_csv` (its quoting handles any name).
 
 One file per table, one line per row. Metric values are in display units
 (percent, MTWV raw) at full precision; per metric column there are
 ``_mean``, ``_std`` (empty for one seed), ``_n`` and ``_worse_than_baseline``
-fields. Missing cells are empty fields, never 0.
+fields; per task a ``<task>_scaled`` field holds the value behind the SUPERB
+score (0 = baseline, 1 = reference; empty when the task is left out).
+Missing cells are empty fields, never 0.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import pandas as pd
 
 from .columns import COLUMNS, TASKS
-from .published import published_reference, published_rows
-from .score import superb_score
+from .published import published_frame
+from .score import published_scores
 from .table import Table
+from .task_notes import task_notes
 
 
 def _col_name(c) -> str:
-    unit = "_pct" if c.unit == "%" else ""
-    return f"{c.key}{unit}"
+    return f"{c.key}{'_pct' if c.unit == '%' else ''}"
 
 
-def _num(x: float | None) -> str:
-    return "" if x is None else repr(round(float(x), 10))
+def _to_csv(frame: pd.DataFrame) -> str:
+    return frame.to_csv(index=False, lineterminator="\n", float_format=lambda x: repr(round(float(x), 10)))
 
 
 def render_csv(table: Table) -> str:
     """One table as CSV text."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    head = ["table", "upstream", "upstream_id", "featurizer", "label", "is_baseline"]
+    rows = table.rows
+    out = pd.DataFrame({"table": table.slug, "upstream": rows["upstream"], "upstream_id": rows["upstream_id"],
+                        "featurizer": rows["featurizer"], "label": rows["label"],
+                        "is_baseline": rows["is_baseline"].astype(int)})
+    mean, std, n, worse = (table.wide(f) for f in ("mean", "std", "n", "worse"))
     for c in COLUMNS:
-        n = _col_name(c)
-        head += [f"{n}_mean", f"{n}_std", f"{n}_n", f"{n}_worse_than_baseline"]
-    head += ["superb_score", "superb_score_tasks", "superb_score_total_tasks", "score_reference"]
-    w.writerow(head)
-    for row in table.rows:
-        line = [table.slug, row.upstream, row.upstream_id, row.featurizer, row.label, int(row.is_baseline)]
-        for c in COLUMNS:
-            cell = row.cells.get(c.key)
-            if cell is None:
-                line += ["", "", "", ""]
-                continue
-            shade = table.shade(row, c)
-            std = cell.std * c.scale if cell.std is not None else None
-            line += [_num(cell.mean * c.scale), _num(std), cell.n, int(bool(shade and shade.worse))]
-        s = row.score
-        if s is not None and s.value is not None:
-            line += [_num(s.value), len(s.covered), s.total, table.score_reference]
-        else:
-            line += ["", 0, len(TASKS), table.score_reference]
-        w.writerow(line)
-    return buf.getvalue()
+        name = _col_name(c)
+        present = n[c.key].notna()
+        out[f"{name}_mean"] = mean[c.key] * c.scale
+        out[f"{name}_std"] = (std[c.key] * c.scale).where(n[c.key] > 1)
+        out[f"{name}_n"] = n[c.key].astype("Int64")
+        out[f"{name}_worse_than_baseline"] = worse[c.key].where(present).astype("boolean").astype("Int64")
+    scaled = table.scaled.reindex(index=rows.index, columns=list(TASKS))
+    for t in TASKS:
+        out[f"{t}_scaled"] = scaled[t]
+    out["superb_score"] = rows["score"]
+    out["superb_score_tasks"] = rows["covered"].map(len).where(rows["score"].notna(), 0)
+    out["superb_score_total_tasks"] = len(TASKS)
+    out["score_reference"] = table.score_reference
+    return _to_csv(out)
 
 
 def render_published_csv() -> str:
     """The published reference rows as CSV (display units, as printed)."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["model"] + [_col_name(c) for c in COLUMNS] + ["superb_score_vs_published", "source"])
-    ref = published_reference()
-    for r in published_rows():
-        score = superb_score(r.values, ref)
-        w.writerow([r.name] + [_num(round(r.values[c.key] * c.scale, 6)) for c in COLUMNS]
-                   + [_num(score.value), "published (arXiv 2105.01051, 2110.13900)"])
-    return buf.getvalue()
+    frame = published_frame()
+    out = pd.DataFrame({_col_name(c): (frame[c.key] * c.scale).round(6) for c in COLUMNS})
+    out.insert(0, "model", frame.index)
+    out["superb_score_vs_published"] = published_scores(task_notes())["score"].to_numpy()
+    out["source"] = "published (arXiv 2105.01051, 2110.13900)"
+    return _to_csv(out)

@@ -12,12 +12,15 @@ backslash-escaped.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from .assets import HTML, LATEX, TableAssets
-from .columns import COLUMNS, TASKS
-from .published import SOURCES, published_reference, published_rows
-from .score import superb_score
+from .columns import COLUMNS, TASKS, task_name
+from .published import SOURCES
+from .score import display, published_display
 from .shading import WORSE_MARK, bar
-from .table import Table
+from .table import Table, cell_text
+from .task_notes import task_notes
 
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _BACKSLASHED = set("\\`*_[]|~$#!")
@@ -44,72 +47,66 @@ def _row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _header() -> list[str]:
-    heads = ["Upstream"] + [md_escape(c.header) for c in COLUMNS] + ["SUPERB score \u2191"]
-    return [_row(heads), _row([":---"] + ["---:"] * (len(COLUMNS) + 1))]
+def _table(frame: pd.DataFrame, first: str) -> list[str]:
+    """A pipe table from a frame of escaped cell text (index = first column)."""
+    heads = [first] + [md_escape(h) for h in frame.columns]
+    return ([_row(heads), _row([":---"] + ["---:"] * len(frame.columns))]
+            + [_row([str(i), *r]) for i, r in zip(frame.index, frame.itertuples(index=False), strict=True)])
 
 
 def _legend(table: Table) -> str:
-    base = md_escape(table.baseline.label) if table.baseline else md_escape(table.baseline_name) + " (missing)"
-    return (f"Legend: {WORSE_MARK} worse than the baseline ({base}) on that task; "
-            "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588 as good as the baseline or better, taller = better "
-            "within the column (\u2588 = best); blank = no run; \u00b1 = sample standard deviation over "
-            "seeds, (n=k) = number of seeds. Values are test-set percentages except QbE (MTWV).")
+    return (f"Legend: {WORSE_MARK} worse than the baseline ({md_escape(table.baseline_label)}) on that task; "
+            "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588 as good as the baseline or better, taller = closer to "
+            "the best in the column (\u2588 = best); a value without marker: not shaded (no baseline run on that "
+            "task); blank = no run; \u00b1 = sample standard deviation over seeds, (n=k) = number of seeds; "
+            "\u2020 = protocol differs from the published one. Values are test-set percentages except QbE (MTWV).")
+
+
+def _cell(table: Table, rid: str, col) -> str:
+    cell = table.cell(rid, col.key)
+    if cell is None:
+        return ""
+    text = cell_text(col, cell) + ("\u2020" if cell["incomparable"] else "")
+    text += f" (n={cell['n']})" if cell["n"] > 1 else ""
+    if cell["worse"]:
+        return f"{WORSE_MARK} {text}"
+    return f"{text} {bar(cell['strength'])}".rstrip()
 
 
 def render_table(table: Table, assets: TableAssets) -> str:
     """One table as a Markdown section."""
     lines = [f"## {md_escape(table.title)}", ""]
-    corpora = "; ".join(
-        f"{t.upper() if t != 'qbe' else 'QbE'}: {md_escape(table.corpora[t].describe())}"
-        for t in TASKS if t in table.corpora
-    )
+    corpora = "; ".join(f"{task_name(t)}: {md_escape(table.corpora[t])}" for t in TASKS if t in table.corpora)
     lines += [f"Corpora: {corpora}", ""]
-    lines += _header()
-    for row in table.rows:
-        label = md_escape(row.label) + (" *(baseline)*" if row.is_baseline else "")
-        cells = [label]
-        for col in COLUMNS:
-            cell = row.cells.get(col.key)
-            shade = table.shade(row, col)
-            if cell is None or shade is None:
-                cells.append("")
-                continue
-            text = cell.text() + (f" (n={cell.n})" if cell.n > 1 else "")
-            cells.append(f"{WORSE_MARK} {text}" if shade.worse else f"{text} {bar(shade.strength)}")
-        cells.append(row.score.display() if row.score else "")
-        lines.append(_row(cells))
+    rows = table.rows
+    frame = pd.DataFrame({c.header: [_cell(table, rid, c) for rid in rows.index] for c in COLUMNS},
+                         index=[md_escape(lab) + (" *(baseline)*" if b else "")
+                                for lab, b in zip(rows["label"], rows["is_baseline"], strict=True)])
+    frame["SUPERB score \u2191"] = [display(s, c) for s, c in zip(rows["score"], rows["covered"], strict=True)]
+    lines += _table(frame, "Upstream")
     lines += ["", _legend(table), "", md_escape(table.score_note), ""]
     if table.notes:
         lines += ["Notes:", ""] + [f"- {md_escape(n)}" for n in table.notes] + [""]
-    layer_links = [
-        _link(row.label, assets.layers[row.rid].heatmap)
-        for row in table.rows
-        if row.rid in assets.layers and assets.layers[row.rid].heatmap
-    ]
+    layer_links = [_link(lab, assets.layers[rid].heatmap) for rid, lab in rows["label"].items()
+                   if rid in assets.layers and assets.layers[rid].heatmap]
     lines += [f"![Heat map of the table above, in colour]({assets.heatmap})", "",
               f"Heat map: [{assets.heatmap}]({assets.heatmap}) \u00b7 CSV: [{assets.csv}]({assets.csv})"]
     if layer_links:
-        lines += ["", "Layer weights (tasks x layers): " + " \u00b7 ".join(layer_links)]
+        lines += ["", "Layer pictures (tasks x layers): " + " \u00b7 ".join(layer_links)]
     lines.append("")
     return "\n".join(lines)
 
 
 def render_published(score_reference: str) -> str:
     """The published reference block (values as printed in the papers)."""
+    text, note = published_display(score_reference, task_notes())
+    text = text.rename(columns={c.key: c.header for c in COLUMNS} | {"score": "SUPERB score \u2191"})
     lines = ["## Published reference rows (not measured here)", "",
              "Copied from " + "; ".join(SOURCES) + ". Shown for orientation only: never part of the "
              "measured statistics, shading or best-measured reference above.", ""]
-    with_score = score_reference == "published"
-    heads = ["Model (published)"] + [md_escape(c.header) for c in COLUMNS]
-    heads += ["SUPERB score \u2191"] if with_score else []
-    lines += [_row(heads), _row([":---"] + ["---:"] * (len(heads) - 1))]
-    ref = published_reference()
-    for r in published_rows():
-        cells = [md_escape(r.name)] + [c.display(r.values[c.key]) for c in COLUMNS]
-        if with_score:
-            cells.append(superb_score(r.values, ref).display())
-        lines.append(_row(cells))
+    if note:
+        lines += [md_escape(note), ""]
+    lines += _table(text.set_axis([md_escape(n) for n in text.index]), "Model (published)")
     lines.append("")
     return "\n".join(lines)
 

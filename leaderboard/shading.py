@@ -1,28 +1,27 @@
-"""Cell shading, as in the SUPERB talk.
+"""Cell shading, as in the SUPERB talk; colours only against a reference.
 
-Within one column:
+Within one column, when the baseline row has a value there:
 
-* a cell strictly worse than the baseline row's value is *black*
-  (ties are not worse);
-* every other cell gets a strength in [0, 1] on a colour scale within the
-  column: 0 = the baseline's value, 1 = the best value in the column;
-  stronger = better;
-* if the baseline has no value in the column, nothing is black and the
-  strength runs from the column's worst (0) to its best (1) value;
-* a column whose values cannot be ranked (all equal, or a single value
-  without baseline) gets strength 0.5;
-* missing cells have no shade (blank).
+* a cell strictly worse than the baseline's value is *black* (ties are not
+  worse);
+* every other cell gets a strength in [0, 1] on a green scale: 0 = the
+  baseline's value, 1 = the best value in the column (all equal: 0).
 
-Values compared are the means over seeds. The colour ramp follows
-matplotlib's sequential "Greens" map, reproduced here so that the text
-formats need no plotting library.
+When the baseline has no value in a column, nothing there is shaded
+(strength NaN: a neutral white cell with its value): a scale from the
+column's worst to its best value would paint a head that predicts nothing
+green. Values compared are the means over seeds; blank cells have no shade.
+The ramp follows matplotlib's sequential "Greens" map, reproduced here so that
+the text formats need no plotting library.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
 
-from .columns import Column
+import numpy as np
+
+from .columns import COLUMN_BY_KEY
 
 BLACK = "#000000"
 WHITE = "#ffffff"
@@ -30,24 +29,6 @@ WHITE = "#ffffff"
 # white so a baseline-level cell is still distinguishable from a blank one.
 _RAMP = ((0xE5, 0xF5, 0xE0), (0xC7, 0xE9, 0xC0), (0xA1, 0xD9, 0x9B), (0x74, 0xC4, 0x76),
          (0x41, 0xAB, 0x5D), (0x23, 0x8B, 0x45), (0x00, 0x6D, 0x2C), (0x00, 0x44, 0x1B))
-
-
-@dataclass(frozen=True)
-class Shade:
-    """How to paint one non-missing cell."""
-
-    worse: bool
-    strength: float  # 0..1, meaningful when not worse
-
-    @property
-    def background(self) -> str:
-        """Background colour as ``#rrggbb``."""
-        return BLACK if self.worse else ramp(self.strength)
-
-    @property
-    def foreground(self) -> str:
-        """Text colour readable on the background."""
-        return WHITE if self.worse or self.strength > 0.6 else BLACK
 
 
 def ramp(t: float) -> str:
@@ -60,30 +41,36 @@ def ramp(t: float) -> str:
     return "#" + "".join(f"{round(x + (y - x) * f):02x}" for x, y in zip(a, b, strict=True))
 
 
-def shade_column(column: Column, values: dict[str, float], baseline: float | None) -> dict[str, Shade]:
-    """Shade one column.
+def background(worse: bool, strength: float) -> str:
+    """Background ``#rrggbb`` of a cell: black, a green, or white when unshaded (NaN strength)."""
+    if worse:
+        return BLACK
+    return WHITE if math.isnan(strength) else ramp(strength)
 
-    ``values`` maps row ids to the cell value (rows without a value are
-    absent and stay blank); ``baseline`` is the baseline row's value or None.
-    """
-    if not values:
-        return {}
-    vals = list(values.values())
-    best = max(vals) if column.higher_is_better else min(vals)
-    if baseline is not None:
-        low = baseline
-    else:
-        low = min(vals) if column.higher_is_better else max(vals)
-    span = best - low
-    out: dict[str, Shade] = {}
-    for rid, v in values.items():
-        if baseline is not None and column.better(baseline, v):
-            out[rid] = Shade(True, 0.0)
-        elif span == 0:
-            out[rid] = Shade(False, 0.0 if baseline is not None else 0.5)
-        else:
-            out[rid] = Shade(False, min(1.0, max(0.0, (v - low) / span)))
-    return out
+
+def foreground(worse: bool, strength: float) -> str:
+    """Text colour readable on :func:`background`."""
+    return WHITE if worse or (not math.isnan(strength) and strength > 0.6) else BLACK
+
+
+def shade_cells(table) -> None:
+    """Fill ``worse`` and ``strength`` of every cell of ``table`` (see module docstring)."""
+    cells = table.cells
+    cells["worse"] = False
+    cells["strength"] = np.nan
+    if table.baseline is None:
+        return
+    for key, col in cells.groupby(level="key")["mean"]:
+        base = (table.baseline, key)
+        if base not in cells.index:
+            continue
+        b = cells.at[base, "mean"]
+        column = COLUMN_BY_KEY[key]
+        best = col.max() if column.higher_is_better else col.min()
+        worse = col < b if column.higher_is_better else col > b
+        strength = ((col - b) / (best - b)).clip(0, 1) if best != b else col * 0.0
+        cells.loc[col.index, "worse"] = worse
+        cells.loc[col.index, "strength"] = strength.where(~worse, 0.0)
 
 
 #: Glyphs for the Markdown strength marker, weakest to strongest.
@@ -93,5 +80,7 @@ WORSE_MARK = "\u2b1b"
 
 
 def bar(strength: float) -> str:
-    """One bar glyph for a strength in [0, 1]."""
+    """One bar glyph for a strength in [0, 1]; "" for an unshaded cell."""
+    if math.isnan(strength):
+        return ""
     return BARS[min(len(BARS) - 1, int(strength * len(BARS)))]

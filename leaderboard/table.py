@@ -1,137 +1,112 @@
-"""The table model: which runs fill which cell, statistics, shading, score.
-
-From a list of :class:`~leaderboard.load.Run`, :func:`build_tables` makes one
-or more :class:`Table`:
+"""The table model, built with pandas from :func:`leaderboard.load.load_runs`.
 
 * **Corpus versions never mix.** A corpus version is (name, synthetic flag,
   content hash). Real and synthetic runs always go to separate tables. Within
-  each kind, if a task was run on several versions, the runs are split over
-  several tables: the first table holds, for every task, its most used
-  version; the second the next one, and so on. Each table lists the corpus
-  version of every column it shows.
+  each kind, if a task was run on several versions, the k-th table holds each
+  task's k-th most used version. Each table lists the version of every column.
 * **Rows** are one per upstream (``upstream_id``: name plus weights hash) and
-  featurizer mode. The label is the display name, with the id when two
-  upstreams share a name and the featurizer mode when one upstream was run
-  with several.
-* **Cells** hold the test metric of the selected runs. When one row and task
-  has runs with several training settings (learning rate, step count), the
-  setting with the best mean dev score on the task's main metric is shown
-  (the SUPERB protocol tunes the learning rate on dev; never on test);
-  without dev scores the most-seeded one is shown and a note says so. Within
-  that setting each seed counts once (the newest run wins). Mean and sample
-  standard deviation over seeds.
-* **Shading** and **SUPERB score**: see :mod:`leaderboard.shading` and
-  :mod:`leaderboard.score`.
+  featurizer mode. A single-layer upstream has one row whatever the mode
+  (``weighted_sum``, ``last`` and ``layer:0`` are the same model there). The
+  label is the display name, with the id when two upstreams share a name and
+  the mode when one upstream was run with several.
+* **Cells** hold test metrics of the selected runs. Each seed counts once per
+  training setting (lr, steps; the newest run wins). When a (row, task) has
+  several settings, the one with the best dev main metric, mean over its
+  seeds, is shown (never chosen on test); without dev scores, the most seeded
+  one. A cell is the mean and sample standard deviation over the seeds of
+  that setting (``n`` seeds).
+* **Shading** (:mod:`.shading`) and **SUPERB score** (:mod:`.score`).
 
-Everything here is a pure function of the runs and the options.
+Everything here is a pure function of the runs, the options and tasks.yaml.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from statistics import fmean, stdev
 
-from .columns import COLUMNS, TASKS, Column, columns_of, main_column
-from .load import CorpusVersion, Run
-from .published import published_reference
-from .score import Score, measured_reference, superb_score
-from .shading import Shade, shade_column
+import numpy as np
+import pandas as pd
 
-SCORE_REFERENCES = ("measured", "published")
-POOLED_TASKS = ("ks", "ic", "sid", "er")
+from .columns import COLUMN_BY_KEY, COLUMNS, TASKS, columns_of, main_column, task_list
+from .score import SCORE_REFERENCES, score_table
+from .shading import shade_cells
+from .task_notes import task_notes
 
-
-@dataclass(frozen=True)
-class Cell:
-    """One (row, column) with its selected runs; never built without a value."""
-
-    column: Column
-    values: tuple[float, ...]
-    runs: tuple[Run, ...]
-    lr: float | None
-    steps: int | None
-    settings: int
-
-    @property
-    def n(self) -> int:
-        """Number of seeds averaged."""
-        return len(self.values)
-
-    @property
-    def mean(self) -> float:
-        """Mean over seeds (stored units)."""
-        return fmean(self.values)
-
-    @property
-    def std(self) -> float | None:
-        """Sample standard deviation over seeds; None for a single seed."""
-        return stdev(self.values) if len(self.values) > 1 else None
-
-    def text(self) -> str:
-        """Display text: ``"91.23"`` or ``"91.23 ± 0.45"`` (display units)."""
-        s = self.column.display(self.mean)
-        if self.std is not None:
-            s += " \u00b1 " + self.column.display(self.std)
-        return s
-
-    def info(self) -> str:
-        """One-line provenance for tooltips: seeds, learning rate, run ids."""
-        seeds = ", ".join(str(r.seed) for r in self.runs)
-        parts = [f"n={self.n} (seeds: {seeds})"]
-        setting = ", ".join(([f"lr={self.lr:g}"] if self.lr is not None else [])
-                            + ([f"steps={self.steps}"] if self.steps is not None else []))
-        if setting:
-            parts.append(setting + (f" (chosen among {self.settings} settings)" if self.settings > 1 else ""))
-        parts.append("runs: " + ", ".join(r.run_id for r in self.runs))
-        return "; ".join(parts)
-
-
-@dataclass
-class Row:
-    """One upstream (and featurizer mode) in one table."""
-
-    rid: str
-    upstream: str
-    upstream_id: str
-    featurizer: str
-    label: str
-    cells: dict[str, Cell]
-    runs: dict[str, tuple[Run, ...]]
-    is_baseline: bool = False
-    score: Score | None = None
-
-    def means(self) -> dict[str, float]:
-        """Column key -> mean value."""
-        return {k: c.mean for k, c in self.cells.items()}
+def describe_corpus(name: str, synthetic: bool, content_hash: str) -> str:
+    """Short human text, e.g. ``"speech_commands_v0.01 (synthetic) 9c1e2f3a"``."""
+    return f"{name}{' (synthetic)' if synthetic else ''} {content_hash[:8] if content_hash else 'no hash'}"
 
 
 @dataclass
 class Table:
-    """One comparable table: a single corpus version per column."""
+    """One comparable table: a single corpus version per column.
+
+    ``rows``: index row id (display order), columns label, upstream,
+    upstream_id, featurizer, is_baseline, score (NaN = none), covered (tuple
+    of tasks). ``cells``: index (row id, column key), columns task, mean, std,
+    n, lr, steps, settings, seeds, run_ids (stored units), worse, strength
+    (NaN for a cell left unshaded), incomparable. ``scaled``: row id x task, the per-task scaled values behind the
+    score. ``runs``: the selected runs (one per seed), with their row id.
+    """
 
     slug: str
     title: str
     synthetic: bool
-    corpora: dict[str, CorpusVersion]
-    rows: list[Row]
+    corpora: dict[str, str]
+    rows: pd.DataFrame
+    cells: pd.DataFrame
+    scaled: pd.DataFrame
+    runs: pd.DataFrame
     baseline_name: str
-    baseline: Row | None
+    baseline: str | None
     score_reference: str
-    shades: dict[tuple[str, str], Shade] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     score_note: str = ""
 
-    def shade(self, row: Row, column: Column) -> Shade | None:
-        """The shade of a cell, None when the cell is blank."""
-        return self.shades.get((row.rid, column.key))
+    def rid(self, upstream: str) -> str:
+        """Row id of the first row of ``upstream`` (by name)."""
+        return self.rows.index[self.rows["upstream"] == upstream][0]
+
+    def cell(self, rid: str, key: str) -> pd.Series | None:
+        """One cell, or None when blank."""
+        return self.cells.loc[(rid, key)] if (rid, key) in self.cells.index else None
+
+    def text(self, rid: str, key: str) -> str:
+        """Display text ``"91.23"`` or ``"91.23 ± 0.45"`` (display units); "" when blank."""
+        c = self.cell(rid, key)
+        return "" if c is None else cell_text(COLUMN_BY_KEY[key], c)
 
     @property
-    def has_blanks(self) -> bool:
-        """True when some row lacks some column."""
-        return any(c.key not in r.cells for r in self.rows for c in COLUMNS)
+    def baseline_label(self) -> str:
+        """The baseline row's label, or the requested name with "(missing)"."""
+        return self.rows.at[self.baseline, "label"] if self.baseline else f"{self.baseline_name} (missing)"
+
+    def wide(self, field_name: str) -> pd.DataFrame:
+        """One field of the cells as a row id x column key frame (all columns, table row order)."""
+        return (self.cells[field_name].unstack("key")
+                .reindex(index=self.rows.index, columns=[c.key for c in COLUMNS]))
+
+
+def cell_text(column, cell: pd.Series) -> str:
+    """``"60.00 ± 2.00"``: mean, and sample sd when there are several seeds."""
+    s = column.display(cell["mean"])
+    if cell["n"] > 1 and pd.notna(cell["std"]):
+        s += " \u00b1 " + column.display(cell["std"])
+    return s
+
+
+def cell_info(cell: pd.Series) -> str:
+    """One-line provenance for tooltips: seeds, training setting, run ids."""
+    parts = [f"n={cell['n']} (seeds: {', '.join(map(str, cell['seeds']))})"]
+    setting = ", ".join(([f"lr={cell['lr']:g}"] if pd.notna(cell["lr"]) else [])
+                        + ([f"steps={cell['steps']}"] if pd.notna(cell["steps"]) else []))
+    if setting:
+        chosen = f" (chosen on dev among {cell['settings']} settings)" if cell["settings"] > 1 else ""
+        parts.append(setting + chosen)
+    parts.append("runs: " + ", ".join(cell["run_ids"]))
+    return "; ".join(parts)
 
 
 def slugify(text: str, key: str = "") -> str:
@@ -142,224 +117,168 @@ def slugify(text: str, key: str = "") -> str:
     return s
 
 
-def _task_list(tasks) -> str:
-    return ", ".join(t.upper() if t != "qbe" else "QbE" for t in tasks)
+def corpus_sets(runs: pd.DataFrame) -> pd.Series:
+    """Per run, the index k of its comparable set within its kind (real / synthetic).
 
-
-def split_by_corpus(runs: list[Run]) -> list[tuple[bool, dict[str, CorpusVersion], list[Run]]]:
-    """Group runs into comparable sets: (synthetic, task -> version, runs).
-
-    Real before synthetic; within a kind, the k-th set holds each task's k-th
-    most used version (ties broken by name and hash).
+    The k-th set holds each task's k-th most used corpus version (ties broken
+    by name and hash).
     """
-    groups = []
-    for synthetic in (False, True):
-        kind = [r for r in runs if r.corpus.synthetic == synthetic]
-        by_task: dict[str, Counter] = defaultdict(Counter)
-        for r in kind:
-            by_task[r.task][r.corpus] += 1
-        ordered = {
-            t: sorted(c, key=lambda v, c=c: (-c[v], v.name, v.content_hash)) for t, c in by_task.items()
-        }
-        depth = max((len(v) for v in ordered.values()), default=0)
-        for k in range(depth):
-            corpora = {t: vs[k] for t, vs in ordered.items() if len(vs) > k}
-            chosen = [r for r in kind if corpora.get(r.task) == r.corpus]
-            groups.append((synthetic, corpora, chosen))
-    return groups
+    version = ["synthetic", "task", "corpus", "corpus_hash"]
+    counts = runs.groupby(version).size().rename("count").reset_index()
+    counts = counts.sort_values(["synthetic", "task", "count", "corpus", "corpus_hash"],
+                                ascending=[True, True, False, True, True])
+    counts["set"] = counts.groupby(["synthetic", "task"]).cumcount()
+    return runs.merge(counts, on=version, how="left")["set"].set_axis(runs.index)
 
 
-Setting = tuple[float | None, int | None]  # (learning rate, steps)
+def _label_rows(runs: pd.DataFrame) -> pd.DataFrame:
+    """Add ``label`` and ``rid`` per run: one row per (upstream_id, featurizer)."""
+    ids_per_name = runs.groupby("upstream")["upstream_id"].transform("nunique")
+    modes_per_id = runs.groupby("upstream_id")["featurizer"].transform("nunique")
+    label = runs["upstream_id"].where(ids_per_name > 1, runs["upstream"])
+    label = label.where(modes_per_id == 1, label + " \u00b7 " + runs["featurizer"])
+    rid = [slugify(lab, f"{uid}\0{feat}") for lab, uid, feat in zip(label, runs["upstream_id"], runs["featurizer"],
+                                                                    strict=True)]
+    return runs.assign(label=label, rid=rid)
 
 
-def _select(runs: list[Run], notes: Counter) -> tuple[list[Run], Setting, int]:
-    """Pick the training setting shown for one (row, task), and one run per seed.
+def _seed_key(runs: pd.DataFrame) -> pd.Series:
+    """Which runs repeat one another: the seed, or the run id for a run without seed."""
+    return runs["seed"].map(lambda s: f"seed:{s!r}").where(runs["seed"].notna(), "run:" + runs["run_id"])
 
-    Returns the kept runs, the chosen (lr, steps) and the number of settings seen.
+
+def select_runs(runs: pd.DataFrame, counts: dict[str, int]) -> pd.DataFrame:
+    """The runs shown per (row, task): one setting (chosen on dev), one run per seed.
+
+    Adds ``settings`` (number of training settings seen for the cell).
     """
-    by_setting: dict[Setting, list[Run]] = defaultdict(list)
-    for r in runs:
-        by_setting[(r.lr, r.steps)].append(r)
+    setting = ["rid", "task", "lr", "steps"]
+    runs = runs.assign(seed_key=_seed_key(runs)).sort_values(["created", "run_id"])
+    unique = runs.drop_duplicates(setting + ["seed_key"], keep="last")  # newest run of a seed wins
+    counts["duplicate"] = len(runs) - len(unique)
+    dev_metric = [main_column(t, m).metric for t, m in zip(unique["task"], unique["main_metric"], strict=True)]
+    unique = unique.assign(dev_main=[d.get(m, np.nan) for d, m in zip(unique["dev"], dev_metric, strict=True)])
+    higher = unique["task"].map(lambda t: columns_of(t)[0].higher_is_better)
+    unique["signed_dev"] = unique["dev_main"].where(~higher, -unique["dev_main"])  # lower = better
 
-    def tie_break(s: Setting):
-        return (-len(by_setting[s]), s[0] is None, s[0] or 0.0, s[1] is None, s[1] or 0)
-
-    if len(by_setting) == 1:
-        chosen = next(iter(by_setting))
-    else:
-        col = main_column(runs[0].task, runs[0].main_metric)
-        dev = {s: [r.dev[col.metric] for r in rs if col.metric in r.dev] for s, rs in by_setting.items()}
-        with_dev = {s: fmean(v) for s, v in dev.items() if v}
-        if with_dev:
-            sign = -1.0 if col.higher_is_better else 1.0
-            chosen = min(with_dev, key=lambda s: (sign * with_dev[s], *tie_break(s)))
-            notes["setting_dev"] += 1
-        else:
-            chosen = min(by_setting, key=tie_break)
-            notes["setting_nodev"] += 1
-    by_seed: dict[object, Run] = {}
-    for r in sorted(by_setting[chosen], key=lambda r: (r.created, r.run_id)):
-        key = ("seed", r.seed) if r.seed is not None else ("run", r.run_id)
-        if key in by_seed:
-            notes["duplicate"] += 1
-        by_seed[key] = r  # newest wins
-    kept = sorted(by_seed.values(), key=lambda r: (not isinstance(r.seed, int),
-                                                   r.seed if isinstance(r.seed, int) else str(r.seed), r.run_id))
-    return kept, chosen, len(by_setting)
+    per = (unique.groupby(setting, dropna=False)
+           .agg(signed_dev=("signed_dev", "mean"), seeds=("run_id", "size")).reset_index())
+    per["no_dev"] = per["signed_dev"].isna()
+    per["neg_seeds"] = -per["seeds"]
+    per["settings"] = per.groupby(["rid", "task"])["lr"].transform("size")
+    per = per.sort_values(["no_dev", "signed_dev", "neg_seeds", "lr", "steps"], na_position="last")
+    chosen = per.drop_duplicates(["rid", "task"], keep="first")
+    several = chosen[chosen["settings"] > 1]
+    counts["setting_dev"] = int((~several["no_dev"]).sum())
+    counts["setting_nodev"] = int(several["no_dev"].sum())
+    kept = unique.merge(chosen[setting + ["settings"]], on=setting, how="inner")
+    seed_order = kept["seed"].map(lambda s: (0, s, "") if isinstance(s, int) else (1, 0, str(s)))
+    return kept.assign(seed_order=seed_order).sort_values(["seed_order", "run_id"]).drop(columns="seed_order")
 
 
-def _make_rows(runs: list[Run], notes: Counter) -> list[Row]:
-    by_key: dict[tuple[str, str], list[Run]] = defaultdict(list)
-    for r in runs:
-        by_key[(r.upstream_id, r.featurizer)].append(r)
-    ids_per_name: dict[str, set[str]] = defaultdict(set)
-    modes_per_id: dict[str, set[str]] = defaultdict(set)
-    for uid, feat in by_key:
-        modes_per_id[uid].add(feat)
-    for r in runs:
-        ids_per_name[r.upstream].add(r.upstream_id)
-    rows = []
-    for (uid, feat), rs in by_key.items():
-        name = rs[0].upstream
-        label = uid if len(ids_per_name[name]) > 1 else name
-        if len(modes_per_id[uid]) > 1:
-            label += f" \u00b7 {feat}"
-        per_task: dict[str, list[Run]] = defaultdict(list)
-        for r in rs:
-            per_task[r.task].append(r)
-        cells: dict[str, Cell] = {}
-        selected: dict[str, tuple[Run, ...]] = {}
-        for task in TASKS:
-            if task not in per_task:
-                continue
-            kept, (lr, steps), n_settings = _select(per_task[task], notes)
-            selected[task] = tuple(kept)
-            for col in columns_of(task):
-                with_metric = [r for r in kept if col.metric in r.test]
-                if with_metric:
-                    cells[col.key] = Cell(col, tuple(r.test[col.metric] for r in with_metric),
-                                          tuple(with_metric), lr, steps, n_settings)
-        rows.append(Row(slugify(label, f"{uid}\0{feat}"), name, uid, feat, label, cells, selected))
-    return rows
+def cell_frame(kept: pd.DataFrame) -> pd.DataFrame:
+    """Aggregate the kept runs over seeds: one line per (row id, column key)."""
+    long = []
+    for col in COLUMNS:
+        runs = kept[kept["task"] == col.task]
+        values = runs["test"].map(lambda d, m=col.metric: d.get(m, np.nan)).astype("float64")
+        long.append(runs.assign(key=col.key, value=values).dropna(subset=["value"]))
+    long = pd.concat(long, ignore_index=True)
+    cells = long.groupby(["rid", "key"], sort=False).agg(
+        task=("task", "first"), mean=("value", "mean"), std=("value", "std"), n=("value", "size"),
+        lr=("lr", "first"), steps=("steps", "first"), settings=("settings", "first"),
+        seeds=("seed", list), run_ids=("run_id", list))
+    return cells.astype({"mean": "float64", "std": "float64", "lr": "float64"})
 
 
-def _find_baseline(rows: list[Row], name: str) -> tuple[Row | None, int]:
-    """The baseline row for ``name`` (exact match on name, id or label, then case-insensitive)."""
-    exact = [r for r in rows if name in (r.upstream, r.upstream_id, r.label)]
-    cands = exact or [r for r in rows if name.casefold() in (r.upstream.casefold(), r.upstream_id.casefold(),
-                                                               r.label.casefold())]
-    if not cands:
+def _single_layer_modes(runs: pd.DataFrame) -> pd.Series:
+    """The featurizer mode, with every mode of a single-layer upstream folded into ``weighted_sum``."""
+    single = runs["num_layers"].fillna(0).astype(int) == 1
+    return runs["featurizer"].where(~single, "weighted_sum")
+
+
+def _find_baseline(rows: pd.DataFrame, cells: pd.DataFrame, name: str) -> tuple[str | None, int]:
+    """The baseline row id for ``name`` (exact match on name, id or label, then case-insensitive)."""
+    names = rows[["upstream", "upstream_id", "label"]]
+    match = names.eq(name).any(axis=1)
+    if not match.any():
+        match = names.apply(lambda s: s.str.casefold()).eq(name.casefold()).any(axis=1)
+    if not match.any():
         return None, 0
-    cands.sort(key=lambda r: (r.featurizer != "weighted_sum", -len(r.cells), r.label))
-    return cands[0], len(cands)
+    cands = rows[match].assign(not_ws=lambda r: r["featurizer"] != "weighted_sum",
+                               neg_cells=lambda r: -cells.groupby(level="rid").size().reindex(r.index).fillna(0))
+    cands = cands.sort_values(["not_ws", "neg_cells", "label"])
+    return cands.index[0], len(cands)
 
 
-def build_tables(runs: list[Run], *, baseline: str = "fbank", score_reference: str = "measured") -> list[Table]:
-    """Turn runs into comparable tables (see module docstring)."""
+def build_tables(runs: pd.DataFrame, *, baseline: str = "fbank", score_reference: str = "measured") -> list[Table]:
+    """Turn the runs of :func:`~leaderboard.load.load_runs` into comparable tables (see module docstring)."""
     if score_reference not in SCORE_REFERENCES:
         raise ValueError(f"score_reference must be one of {SCORE_REFERENCES}, not {score_reference!r}")
-    groups = split_by_corpus(runs)
-    seen_kinds: Counter = Counter()
+    if runs.empty:
+        return []
+    notes_by_task = task_notes()
+    runs = runs.assign(featurizer=_single_layer_modes(runs))
+    runs = runs.assign(set=corpus_sets(runs))
     tables = []
-    for synthetic, corpora, group_runs in groups:
+    for (synthetic, k), group in runs.groupby(["synthetic", "set"], sort=True):
         kind = "synthetic" if synthetic else "real"
-        seen_kinds[kind] += 1
-        k = seen_kinds[kind]
-        slug = kind if k == 1 else f"{kind}-{k}"
-        title = ("Synthetic corpora" if synthetic else "Real corpora") + (f" (set {k})" if k > 1 else "")
-        counts: Counter = Counter()
-        rows = _make_rows(group_runs, counts)
-        base, n_base = _find_baseline(rows, baseline)
-        table = Table(slug, title, synthetic, corpora, rows, baseline, base, score_reference)
-        if base is not None:
-            base.is_baseline = True
-        _shade(table)
-        _score(table)
+        slug = kind if k == 0 else f"{kind}-{k + 1}"
+        title = ("Synthetic corpora" if synthetic else "Real corpora") + (f" (set {k + 1})" if k else "")
+        corpora = {t: describe_corpus(g["corpus"].iat[0], bool(g["synthetic"].iat[0]), g["corpus_hash"].iat[0])
+                   for t, g in group.groupby("task")}
+        counts: dict[str, int] = {}
+        kept = select_runs(_label_rows(group), counts)
+        cells = cell_frame(kept)
+        rows = (kept.groupby("rid", sort=False)[["label", "upstream", "upstream_id", "featurizer"]].first())
+        base, n_base = _find_baseline(rows, cells, baseline)
+        rows["is_baseline"] = rows.index == base
+        table = Table(slug, title, bool(synthetic), corpora, rows, cells, pd.DataFrame(), kept, baseline, base,
+                      score_reference)
+        shade_cells(table)
+        score_table(table, notes_by_task)
         _order(table)
         _notes(table, counts, n_base)
         tables.append(table)
     return tables
 
 
-def _shade(table: Table) -> None:
-    base = table.baseline
-    for col in COLUMNS:
-        values = {r.rid: r.cells[col.key].mean for r in table.rows if col.key in r.cells}
-        bval = base.cells[col.key].mean if base is not None and col.key in base.cells else None
-        for rid, shade in shade_column(col, values, bval).items():
-            table.shades[(rid, col.key)] = shade
-
-
-def _score(table: Table) -> None:
-    if table.score_reference == "published":
-        if table.synthetic:
-            table.score_note = ("SUPERB score: not computed against published rows on synthetic corpora "
-                                "(the numbers are not comparable).")
-            return
-        ref = published_reference()
-        table.score_note = ("SUPERB score: per task, linear scale with published FBANK = 0 and the best "
-                            "published row = 1 (sign flipped for lower-is-better), averaged over the tasks "
-                            "the row covers, times 1000; (k/10 tasks) is the coverage. Scores with "
-                            "different coverage are not comparable.")
-    else:
-        base = table.baseline
-        column_values: dict[str, list[float]] = defaultdict(list)
-        for r in table.rows:
-            for key, v in r.means().items():
-                column_values[key].append(v)
-        ref = measured_reference(base.means() if base else None, column_values)
-        if base is None:
-            table.score_note = (f"SUPERB score: not computed: the baseline {table.baseline_name!r} has no run "
-                                "in this table.")
-            return
-        usable = {c.task for c in COLUMNS if c.key in ref and ref[c.key][0] != ref[c.key][1]}
-        flat = [t for t in TASKS if t not in usable and any(c.task == t and c.key in ref for c in COLUMNS)]
-        table.score_note = (f"SUPERB score: per task, linear scale with the baseline ({base.label}) = 0 and the "
-                            "best measured row = 1 (sign flipped for lower-is-better), averaged over the tasks "
-                            "covered by both the row and the baseline, times 1000; (k/10 tasks) is the "
-                            "coverage. Scores with different coverage are not comparable.")
-        if flat:
-            table.score_note += f" Left out: {_task_list(flat)} (no row better than the baseline)."
-    for r in table.rows:
-        r.score = superb_score(r.means(), ref)
-
-
 def _order(table: Table) -> None:
-    def key(r: Row):
-        s = r.score
-        covered = len(s.covered) if s and s.value is not None else -1
-        value = s.value if s and s.value is not None else float("-inf")
-        return (-covered, -value, r.label, r.rid)
-
-    table.rows.sort(key=key)
+    """Rows by coverage, then score, then label."""
+    rows = table.rows.assign(_cov=-table.rows["covered"].map(len).where(table.rows["score"].notna(), -1),
+                             _score=-table.rows["score"].fillna(-np.inf), _rid=table.rows.index)
+    table.rows = rows.sort_values(["_cov", "_score", "label", "_rid"]).drop(columns=["_cov", "_score", "_rid"])
 
 
-def _notes(table: Table, counts: Counter, n_base: int) -> None:
+def _notes(table: Table, counts: dict[str, int], n_base: int) -> None:
     notes = table.notes
     if table.synthetic:
         notes.append("Synthetic corpora: a smoke test of the pipeline. These numbers say nothing about the "
                      "models and are not comparable with published results.")
-    base = table.baseline
-    present = [t for t in TASKS if any(c.column.task == t for r in table.rows for c in r.cells.values())]
-    if base is None:
-        notes.append(f"Baseline {table.baseline_name!r} has no run in this table: no cell is black.")
+    present = [t for t in TASKS if t in set(table.cells["task"])]
+    if table.baseline is None:
+        notes.append(f"Baseline {table.baseline_name!r} has no run in this table: no cell is shaded "
+                     "(colours need a reference).")
     else:
-        missing = [t for t in present if not any(c.column.task == t for c in base.cells.values())]
+        base_tasks = set(table.cells.loc[table.baseline, "task"])
+        missing = [t for t in present if t not in base_tasks]
         if missing:
-            notes.append(f"No baseline ({base.label}) run for {_task_list(missing)}: nothing is shaded "
-                         "black there.")
+            notes.append(f"No baseline ({table.baseline_label}) run for {task_list(missing)}: those cells are "
+                         "not shaded (colours need a reference).")
         if n_base > 1:
-            notes.append(f"{n_base} rows match baseline {table.baseline_name!r}; shading uses {base.label}.")
-    if table.baseline_name == "fbank" and any(r.upstream == "fbank_no_cmvn" for r in table.rows):
+            notes.append(f"{n_base} rows match baseline {table.baseline_name!r}; shading uses "
+                         f"{table.baseline_label}.")
+    if table.baseline_name == "fbank" and (table.rows["upstream"] == "fbank_no_cmvn").any():
         notes.append("The faithful fbank row is at chance on the pooled tasks (KS, IC, SID, ER): after "
                      "per-utterance CMVN every clip pools to the same vector. --baseline fbank_no_cmvn "
                      "is the sharper reference.")
-    if table.has_blanks:
+    if len(table.cells) < len(table.rows) * len(COLUMNS):
         notes.append("Blank cells: no run for that upstream and task. They are never counted as zero and "
                      "never averaged over.")
     if counts["setting_dev"]:
         notes.append(f"{counts['setting_dev']} cell(s) had runs with several training settings (learning rate, "
-                     "steps): the one with the best mean dev score is shown (hover a cell in the HTML for details).")
+                     "steps): the one with the best dev score, mean over its seeds, is shown (hover a cell in "
+                     "the HTML for details).")
     if counts["setting_nodev"]:
         notes.append(f"{counts['setting_nodev']} cell(s) had runs with several training settings and no dev "
                      "score: the setting with the most seeds is shown, not one chosen on dev.")

@@ -48,4 +48,24 @@ CORPUS_FORMATS: dict[str, CorpusFormat] = {
         synthetic="benchmark.corpora.synthetic.quesst14:ensure_synthetic_quesst14",
         expected="QUESST 2014: Audio/, dev_queries/, eval_queries/, scoring/language_key_*.lst and "
                  "scoring/groundtruth_quesst14_{dev,eval}/*.rttm"),
+    "audio_snips": CorpusFormat(
+        loader="benchmark.corpora.loaders.snips:load_snips",
+        synthetic="benchmark.corpora.synthetic.snips:ensure_synthetic_snips",
+        expected="Audio SNIPS (s3prl's snips_prepare_data.sh): all.iob.snips.txt, slots.txt and "
+                 "train/, valid/, test/ with <Voice>-snips-<split>-<n>.wav"),
+    "libri2mix_diarization": CorpusFormat(
+        loader="benchmark.corpora.loaders.libri2mix:load_libri2mix",
+        synthetic="benchmark.corpora.synthetic.libri2mix:ensure_synthetic_libri2mix",
+        expected="Libri2Mix diarization (s3prl): train/, dev/, test/ Kaldi data dirs with wav.scp, segments, "
+                 "utt2spk, reco2dur, rttm (LibriMix's scripts/prepare_diarization.py)"),
+    "voxceleb1_iden": CorpusFormat(
+        loader="benchmark.corpora.loaders.voxceleb1:load_voxceleb1_iden",
+        synthetic="benchmark.corpora.synthetic.voxceleb1:ensure_synthetic_voxceleb1",
+        expected="VoxCeleb1: vox1_dev_wav/wav/ and vox1_test_wav/wav/ (or wav/) with <id>/<video>/<nnnnn>.wav, "
+                 "iden_split.txt"),
+    "voxceleb1_veri": CorpusFormat(
+        loader="benchmark.corpora.loaders.voxceleb1:load_voxceleb1_veri",
+        synthetic="benchmark.corpora.synthetic.voxceleb1:ensure_synthetic_voxceleb1",
+        expected="VoxCeleb1: vox1_dev_wav/wav/ and vox1_test_wav/wav/ (or wav/) with <id>/<video>/<nnnnn>.wav, "
+                 "veri_test2.txt"),
 }

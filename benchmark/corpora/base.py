@@ -34,3 +34,25 @@ class Utterance:
 
 Splits = dict[str, list[Utterance]]
 """Split name (``"train"``, ``"dev"``, ``"test"``) to its utterances."""
+
+
+@dataclass(frozen=True)
+class Trial:
+    """A verification trial: two utterances of one split and whether one speaker said both.
+
+    Attributes:
+        enrol, test: indices into the split's utterance list.
+        target: ``True`` for a same-speaker (target) trial.
+    """
+
+    enrol: int
+    test: int
+    target: bool
+
+
+class TrialSplits(dict):
+    """:data:`Splits` plus ``trials``: split name to its :class:`Trial` list (verification corpora)."""
+
+    def __init__(self, splits: Splits, trials: dict[str, list[Trial]]):
+        super().__init__(splits)
+        self.trials = trials

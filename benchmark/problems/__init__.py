@@ -21,6 +21,10 @@ PROBLEMS = Registry("problem", {
                                "a phone or character sequence per utterance; CTC, greedy decoding"),
     "query_by_example": Entry("benchmark.problems.query_by_example:score",
                               "spoken queries searched in a spoken collection; DTW per layer, no training"),
+    "diarization": Entry("benchmark.problems.diarization:score",
+                         "who speaks when: per-frame speaker activity, permutation-invariant BCE, DER"),
+    "speaker_verification": Entry("benchmark.problems.speaker_verification:score",
+                                  "speaker embeddings trained with AM-Softmax; cosine-scored trials, EER and minDCF"),
 })
 
 

@@ -1,11 +1,12 @@
-"""Transcription with CTC (PR, ASR): featurizer + frame-level head, greedy decoding.
+"""Transcription with CTC (PR, ASR, SF): featurizer + frame-level head, greedy decoding.
 
 Targets come from each utterance's transcript (``Utterance.label``) as the units of
-``options.units`` (``phones`` or ``characters``, see :mod:`benchmark.transcripts`).
+``options.units`` (``phones``, ``characters`` or ``slots``, see :mod:`benchmark.transcripts`).
 Training batches are length-bucketed (:mod:`benchmark.bucketing`); SpecAugment
 (``options.specaugment``) is applied to the featurizer's output while training.
 Evaluation decodes greedily (best path, repeats merged, blanks dropped) and scores
-with the task's metric: PER for phones, WER (and CER) for characters.
+with the task's metric: PER for phones, WER (and CER) for characters, slot-type F1
+(and slot-value CER) for slots.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from benchmark.featurizer import Featurizer
 from benchmark.metrics import METRICS
 from benchmark.problems import RunContext, Scored
 from benchmark.specaugment import SpecAugment
-from benchmark.transcripts import UNITS, Units, as_text, targets
+from benchmark.transcripts import Units, as_text, targets, units_for
 from benchmark.training import TrainSettings, train
 
 BATCH_SECONDS = 320
@@ -75,7 +76,7 @@ def score(ctx: RunContext) -> Scored:
     """Train on ``train``, select on ``dev``, decode ``dev`` and ``test`` with the best checkpoint."""
     spec, features, upstream, config = ctx.spec, ctx.features, ctx.upstream, ctx.config
     options = config["options"]
-    units = UNITS[options["units"]]
+    units = units_for(options["units"], (str(u.label) for utts in ctx.splits.values() for u in utts))
     symbols = encode_targets(units, ctx.splits)
     references = {split: [as_text(units.name, s) for s in seqs] for split, seqs in symbols.items()}
     ids = {split: [torch.tensor(units.encode(s)) for s in seqs] for split, seqs in symbols.items()}
