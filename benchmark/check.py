@@ -77,8 +77,11 @@ def probe_signal(seconds: float, seed: int) -> Tensor:
 def forward(upstream: Upstream, clips: list[Tensor]) -> UpstreamOutput:
     """Run ``upstream`` as the harness does: zero-padded batch, eval mode, ``torch.inference_mode()``.
 
-    Clips shorter than the upstream's ``min_samples`` are zero-padded to it first.
+    Clips shorter than the upstream's ``min_samples`` are zero-padded to it first. The
+    batch goes to the upstream's device; the output comes back on the CPU.
     """
+    from benchmark.devices import module_device
+
     min_samples = getattr(upstream, "min_samples", 1)
     clips = [torch.nn.functional.pad(c, (0, max(0, min_samples - len(c)))) for c in clips]
     lengths = torch.tensor([len(c) for c in clips])
@@ -86,10 +89,14 @@ def forward(upstream: Upstream, clips: list[Tensor]) -> UpstreamOutput:
     for i, clip in enumerate(clips):
         batch[i, :len(clip)] = clip
     upstream.eval()
+    device = module_device(upstream)
     with torch.inference_mode():
-        out = upstream(batch, lengths)
+        out = upstream(batch.to(device), lengths.to(device))
     if not hasattr(out, "layers") or not hasattr(out, "lengths"):
         raise CheckFailed(f"forward returned {type(out).__name__}, not an UpstreamOutput")
+    if device.type != "cpu":
+        on_cpu = [x.cpu() if isinstance(x, Tensor) else x for x in [*out.layers, out.lengths]]
+        out = UpstreamOutput(on_cpu[:-1], on_cpu[-1])
     return out
 
 
@@ -276,11 +283,24 @@ NEEDS = {"layers": ("declaration",), "finite": ("layers",), "stride": ("layers",
 INFORMATION = ("speed",)
 
 
-def check_upstream(upstream: Upstream, *, quick: bool = False) -> list[CheckResult]:
+def check_upstream(upstream: Upstream, *, quick: bool = False, device=None,
+                   extract_dtype: str = "fp32") -> list[CheckResult]:
     """Run every check on ``upstream``; ``quick`` uses three clip lengths for the stride and skips speed.
 
-    Never raises for a broken upstream: an exception inside a check fails that check.
+    The upstream runs on ``device`` (default: where it is) under ``extract_dtype``
+    autocast, as ``superb run`` would extract with them. Never raises for a broken
+    upstream: an exception inside a check fails that check.
     """
+    from benchmark.devices import autocast_dtype, module_device
+
+    if device is not None:
+        upstream.to(device)
+    dtype = autocast_dtype(extract_dtype)
+    with torch.autocast(module_device(upstream).type, dtype=dtype, enabled=dtype is not None):
+        return _run_checks(upstream, quick)
+
+
+def _run_checks(upstream: Upstream, quick: bool) -> list[CheckResult]:
     results: dict[str, CheckResult] = {}
     for name, check in CHECKS.items():
         blocked = [need for need in NEEDS.get(name, ()) if results[need].status in ("fail", "skip")]

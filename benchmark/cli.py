@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fold", type=int, help="cross-validated tasks (er): run only this fold (default: all)")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     add_upstream_options(run)
+    add_device_options(run)
 
     sub.add_parser("list", help="list upstreams and tasks")
 
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("name", help="upstream name, s3prl:<name> or path/to/file.py:ClassName")
     check.add_argument("--quick", action="store_true", help="three clip lengths for the stride check, no speed")
     add_upstream_options(check)
+    add_device_options(check, batch_budget=False)
 
     submit = sub.add_parser("submit", help="check an upstream, run every task on it, regenerate the leaderboard")
     submit.add_argument("name", help="upstream name, s3prl:<name> or path/to/file.py:ClassName")
@@ -60,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--out", type=Path, default=Path("results"), help="results directory (default: results)")
     submit.add_argument("--quiet", action="store_true", help="no progress bars")
     add_upstream_options(submit)
+    add_device_options(submit)
 
     sweep = sub.add_parser("sweep", help="upstreams x tasks x learning rates x seeds: extract once, train side "
                            "by side, choose each lr on dev, report test mean ± sd over seeds")
@@ -109,6 +112,26 @@ def add_upstream_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--upstream-option", action="append", default=[], metavar="KEY=VALUE",
                         help="any other constructor option of the upstream (repeatable; the value is read as "
                         "JSON when it parses, e.g. pad_to_30s=true, else as a string)")
+
+
+def add_device_options(parser: argparse.ArgumentParser, batch_budget: bool = True) -> None:
+    """``--device``, ``--extract-dtype`` and (``batch_budget``) ``--extract-batch-seconds`` (benchmark/devices.py)."""
+    parser.add_argument("--device", default="auto", help="auto (default: CUDA when available), cpu, cuda or cuda:N")
+    if batch_budget:
+        parser.add_argument("--extract-batch-seconds", type=float, metavar="SECONDS",
+                            help="padded audio per upstream batch (default 160; halved on out-of-memory)")
+    parser.add_argument("--extract-dtype", default="fp32", help="fp32 (default), or bf16 / fp16 autocast "
+                        "extraction (changes the features: cached apart)")
+
+
+def device_options(args) -> dict:
+    """The :class:`benchmark.runner.RunRequest` fields of :func:`add_device_options`, checked (no torch import)."""
+    from benchmark.devices import check_device_options
+
+    seconds = getattr(args, "extract_batch_seconds", None)
+    check_device_options(args.device, args.extract_dtype, seconds)
+    return {"device": args.device, "extract_dtype": args.extract_dtype,
+            **({"extract_batch_seconds": seconds} if seconds is not None else {})}
 
 
 def add_executor_options(parser: argparse.ArgumentParser) -> None:
@@ -197,7 +220,7 @@ def cmd_run(args) -> None:
                      seed=args.seed, featurizer=args.featurizer, layer_norm=args.layer_norm, pooled=args.pooled,
                      out=args.out, cache_dir=args.cache_dir, cache_frames=args.cache_frames,
                      strict_audio=args.strict_audio, force=args.force, progress=not args.quiet,
-                     upstream_options=upstream_options(args), fold=args.fold)
+                     upstream_options=upstream_options(args), fold=args.fold, **device_options(args))
     output = run(req)
     for message in output.messages:
         print(message, file=sys.stderr)
@@ -242,18 +265,22 @@ def cmd_cache(args) -> None:
 
 
 def cmd_check_upstream(args) -> None:
+    device_options(args)  # bad values answer before torch is imported
     from benchmark.check import check_upstream, failed_checks, format_report
+    from benchmark.devices import resolve_device
     from benchmark.errors import UserError
     from upstreams import build_upstream
 
+    device = resolve_device(args.device)
     upstream = build_upstream(args.name, **upstream_options(args))
-    results = check_upstream(upstream, quick=args.quick)
+    results = check_upstream(upstream, quick=args.quick, device=device, extract_dtype=args.extract_dtype)
     print(format_report(upstream.display_name(), results))
     if failed := failed_checks(results):
         raise UserError(f"check-upstream {args.name}: failed {', '.join(failed)}")
 
 
 def cmd_submit(args) -> None:
+    device = device_options(args)  # bad values answer before torch is imported
     from benchmark.check import check_upstream, failed_checks, format_report
     from benchmark.clock import JobClock
     from benchmark.errors import UserError
@@ -264,9 +291,11 @@ def cmd_submit(args) -> None:
 
     tasks = [get_task(t.strip()).name for t in args.tasks.split(",")] if args.tasks else list(load_tasks())
     data = task_paths(args.data, tasks)
-    options = upstream_options(args)
+    from benchmark.devices import resolve_device
+
+    options, resolved = upstream_options(args), resolve_device(args.device)
     upstream = build_upstream(args.name, **options)
-    results = check_upstream(upstream)
+    results = check_upstream(upstream, device=resolved, extract_dtype=args.extract_dtype)
     print(format_report(upstream.display_name(), results))
     if failed := failed_checks(results):
         raise UserError(f"submit {args.name}: check-upstream failed {', '.join(failed)}; nothing was run")
@@ -278,7 +307,7 @@ def cmd_submit(args) -> None:
         trained = get_task(task).head is not None
         req = RunRequest(upstream=args.name, task=task, data=data.get(task), steps=args.steps if trained else None,
                          lr=args.lr if trained else None, seed=args.seed, featurizer=args.featurizer,
-                         out=args.out, progress=not args.quiet, upstream_options=options)
+                         out=args.out, progress=not args.quiet, upstream_options=options, **device)
         start = time.perf_counter()
         try:
             output = run(req)

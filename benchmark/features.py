@@ -9,9 +9,11 @@ index.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -31,10 +33,31 @@ loses at most one shard of work, and memory stays bounded."""
 CHUNK_UTTERANCES = 256
 """Utterances whose audio is read at once, then sorted by length into batches."""
 
-BATCH_SAMPLES = 16_000 * 160
-"""Upper bound on padded samples per upstream batch (160 s of audio)."""
+BATCH_SECONDS = 160.0
+"""Default upper bound on padded audio per upstream batch, in seconds (``--extract-batch-seconds``):
+about 1.4 GB of all-layer float32 output for Whisper large-v3, well within a 16 GB GPU."""
 
 MAX_BATCH = 64
+
+
+@dataclass(frozen=True)
+class ExtractionSettings:
+    """How the upstream is run.
+
+    Attributes:
+        device: where the upstream runs (``torch.device`` or its name).
+        batch_seconds: padded audio per batch at most, in seconds at 16 kHz; a
+            batch that runs out of device memory is halved and retried.
+        dtype: ``"fp32"`` (default), or ``"bf16"`` / ``"fp16"`` under autocast.
+    """
+
+    device: Any = "cpu"
+    batch_seconds: float = BATCH_SECONDS
+    dtype: str = "fp32"
+
+    @property
+    def batch_samples(self) -> int:
+        return max(1, int(self.batch_seconds * 16_000))
 
 
 def hash_utterances(utterances: list[Utterance], progress: bool = True,
@@ -54,14 +77,16 @@ def hash_utterances(utterances: list[Utterance], progress: bool = True,
     return keys
 
 
-def run_upstream(upstream: Upstream, wavs: list[np.ndarray]) -> list[Tensor]:
-    """Run ``upstream`` on clips (16 kHz float32); return per clip ``(frames, layers, dim)`` float32
+def run_upstream(upstream: Upstream, wavs: list[np.ndarray],
+                 settings: ExtractionSettings = ExtractionSettings()) -> list[Tensor]:
+    """Run ``upstream`` on clips (16 kHz float32); return per clip ``(frames, layers, dim)`` float32 on the CPU
     (float64 if the upstream returns float64, so that pooled means are taken before rounding).
 
     Clips longer than ``upstream.max_samples`` are cut into windows (a multiple of the
     stride long) whose frames are concatenated; pieces shorter than
     ``upstream.min_samples`` are zero-padded to it. Pieces go through the upstream in
-    batches of similar length within :data:`BATCH_SAMPLES`.
+    batches of similar length within ``settings.batch_samples`` padded samples; a
+    batch that runs out of device memory is split in two and retried (and says so).
     """
     pieces: list[tuple[int, np.ndarray]] = []
     for clip, wav in enumerate(wavs):
@@ -72,8 +97,8 @@ def run_upstream(upstream: Upstream, wavs: list[np.ndarray]) -> list[Tensor]:
                 piece = np.pad(piece, (0, upstream.min_samples - len(piece)))
             pieces.append((clip, piece))
     outputs: list[Tensor | None] = [None] * len(pieces)
-    for batch in length_batches([len(p) for _, p in pieces]):
-        for i, feats in zip(batch, _forward(upstream, [pieces[i][1] for i in batch])):
+    for batch in length_batches([len(p) for _, p in pieces], settings.batch_samples):
+        for i, feats in zip(batch, _forward_halving(upstream, [pieces[i][1] for i in batch], settings)):
             outputs[i] = feats
     per_clip: list[list[Tensor]] = [[] for _ in wavs]
     for (clip, _), feats in zip(pieces, outputs):
@@ -81,23 +106,54 @@ def run_upstream(upstream: Upstream, wavs: list[np.ndarray]) -> list[Tensor]:
     return [parts[0] if len(parts) == 1 else torch.cat(parts) for parts in per_clip]
 
 
-def _forward(upstream: Upstream, wavs: list[np.ndarray]) -> list[Tensor]:
+def _forward_halving(upstream: Upstream, wavs: list[np.ndarray], settings: ExtractionSettings) -> list[Tensor]:
+    """:func:`_forward`, splitting the batch in halves for as long as it runs out of device memory."""
+    from benchmark.devices import is_out_of_memory
+
+    try:
+        return _forward(upstream, wavs, settings)
+    except Exception as err:  # noqa: BLE001 - only out-of-memory is handled; the rest is re-raised
+        if not is_out_of_memory(err):
+            raise
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()  # the failed batch's blocks, freed once the error is gone
+    samples = max(len(w) for w in wavs)
+    if len(wavs) == 1:
+        raise UserError(f"upstream {upstream.name}: one {samples / 16_000:.1f} s window does not fit in "
+                        f"{settings.device} memory; use a device with more memory, --extract-dtype bf16, "
+                        f"or --device cpu")
+    half = len(wavs) // 2
+    tqdm.write(f"extraction: out of {settings.device} memory on a batch of {len(wavs)} clips (up to "
+               f"{samples / 16_000:.1f} s); retrying it as {half} + {len(wavs) - half}", file=sys.stderr)
+    return _forward_halving(upstream, wavs[:half], settings) + _forward_halving(upstream, wavs[half:], settings)
+
+
+def _forward(upstream: Upstream, wavs: list[np.ndarray], settings: ExtractionSettings) -> list[Tensor]:
+    from benchmark.devices import autocast_dtype, is_out_of_memory
+
     lengths = torch.tensor([len(w) for w in wavs])
     batch = torch.zeros(len(wavs), int(lengths.max()))
     for i, wav in enumerate(wavs):
         batch[i, :len(wav)] = torch.from_numpy(wav)
+    device = torch.device(settings.device)
+    dtype = autocast_dtype(settings.dtype)
     try:
-        with torch.inference_mode():
-            out = upstream(batch, lengths)
+        with torch.inference_mode(), torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
+            out = upstream(batch.to(device), lengths.to(device))
     except Exception as err:  # noqa: BLE001 - any failure inside user code is reported, not re-raised
+        if is_out_of_memory(err):
+            raise
         reason = str(err).splitlines()[0][:200] if str(err) else ""
         raise UserError(f"upstream {upstream.name}: raised {type(err).__name__}: {reason} (batch of {len(wavs)} "
                         f"clips, {int(lengths.min())}-{int(lengths.max())} samples); run "
                         f"`superb check-upstream {requested_as(upstream)}` (--debug shows the traceback)") from err
+    keep = (torch.float64,)  # float64 stays (fbank's CMVN): pooled means before any rounding
+    out = UpstreamOutput([layer.cpu().to(layer.dtype if layer.dtype in keep else torch.float32)
+                          if isinstance(layer, Tensor) else layer for layer in out.layers],
+                         out.lengths.cpu() if isinstance(out.lengths, Tensor) else out.lengths)
     check_output(upstream, out, lengths)
     stacked = torch.stack(out.layers, dim=2)  # (batch, frames, layers, dim)
-    dtype = torch.float64 if stacked.dtype == torch.float64 else torch.float32
-    return [stacked[i, :int(n)].to(dtype).clone() for i, n in enumerate(out.lengths)]
+    return [stacked[i, :int(n)].clone() for i, n in enumerate(out.lengths)]
 
 
 def requested_as(upstream: Upstream) -> str:
@@ -116,12 +172,12 @@ def check_output(upstream: Upstream, out: UpstreamOutput, samples: Tensor) -> No
                         f"(run `superb check-upstream {requested_as(upstream)}`)")
 
 
-def length_batches(lengths: list[int]) -> list[list[int]]:
-    """Indices grouped into batches of similar length, each within :data:`BATCH_SAMPLES` padded."""
+def length_batches(lengths: list[int], batch_samples: int = ExtractionSettings().batch_samples) -> list[list[int]]:
+    """Indices sorted by length and grouped into batches, each within ``batch_samples`` padded samples."""
     order = sorted(range(len(lengths)), key=lengths.__getitem__)
     batches, current = [], []
     for i in order:
-        if current and (len(current) + 1) * lengths[i] > BATCH_SAMPLES or len(current) == MAX_BATCH:
+        if current and (len(current) + 1) * lengths[i] > batch_samples or len(current) == MAX_BATCH:
             batches.append(current)
             current = []
         current.append(i)
@@ -139,7 +195,7 @@ class ExtractionStats:
 
 def extract(upstream: Upstream, cache: FeatureCache, items: list[tuple[str, Utterance]], *,
             cache_frames: bool, strict_audio: bool = False, progress: bool = True,
-            stats: ExtractionStats | None = None) -> None:
+            stats: ExtractionStats | None = None, settings: ExtractionSettings = ExtractionSettings()) -> None:
     """Run ``upstream`` over ``(key, utterance)`` pairs and store them in ``cache`` shard by shard."""
     stats = stats or ExtractionStats()
     start = time.perf_counter()
@@ -151,7 +207,7 @@ def extract(upstream: Upstream, cache: FeatureCache, items: list[tuple[str, Utte
         chunk = items[first:first + CHUNK_UTTERANCES]
         wavs = [load_audio(u.path, start=u.start, end=u.end, gain_db=u.gain_db, strict=strict_audio,
                            report=stats.audio) for _, u in chunk]
-        for (key, _), feats in zip(chunk, run_upstream(upstream, wavs)):
+        for (key, _), feats in zip(chunk, run_upstream(upstream, wavs, settings)):
             pending.append((key, len(feats), feats.double().mean(dim=0).numpy(),  # float64 sums: exact zeros stay ~0
                             feats.half().numpy() if cache_frames else None))
             pending_bytes += feats.numel() * 2
@@ -201,16 +257,18 @@ class StreamingFrames:
     cache saves.
     """
 
-    def __init__(self, upstream: Upstream, utterances: list[Utterance], strict_audio: bool = False):
+    def __init__(self, upstream: Upstream, utterances: list[Utterance], strict_audio: bool = False,
+                 settings: ExtractionSettings = ExtractionSettings()):
         self.upstream = upstream.eval()
         self.utterances = utterances
         self.strict_audio = strict_audio
+        self.settings = settings
 
     def batch(self, index: Tensor) -> tuple[Tensor, Tensor]:
         utts = [self.utterances[i] for i in index.tolist()]
         wavs = [load_audio(u.path, start=u.start, end=u.end, gain_db=u.gain_db, strict=self.strict_audio)
                 for u in utts]
-        feats = [f.float() for f in run_upstream(self.upstream, wavs)]
+        feats = [f.float() for f in run_upstream(self.upstream, wavs, self.settings)]
         lengths = torch.tensor([len(f) for f in feats])
         return torch.nn.utils.rnn.pad_sequence(feats, batch_first=True), lengths
 
@@ -232,8 +290,8 @@ class SplitFeatures:
 
 def load_features(upstream: Upstream, cache: FeatureCache, splits: dict[str, list[Utterance]],
                   keys: dict[str, list[str]], *, need_frames: bool, cache_frames: bool,
-                  strict_audio: bool = False, progress: bool = True,
-                  stats: ExtractionStats | None = None) -> dict[str, SplitFeatures]:
+                  strict_audio: bool = False, progress: bool = True, stats: ExtractionStats | None = None,
+                  settings: ExtractionSettings = ExtractionSettings()) -> dict[str, SplitFeatures]:
     """Extract whatever ``cache`` lacks, then load every split's features.
 
     Args:
@@ -254,7 +312,7 @@ def load_features(upstream: Upstream, cache: FeatureCache, splits: dict[str, lis
                         missing.setdefault(key, utt)
             if missing:
                 extract(upstream, cache, list(missing.items()), cache_frames=cache_frames,
-                        strict_audio=strict_audio, progress=progress, stats=stats)
+                        strict_audio=strict_audio, progress=progress, stats=stats, settings=settings)
                 index = cache.index()
             loaded = _load_splits(cache, index, splits, keys, want_frames)
         if loaded is not None:
@@ -264,7 +322,7 @@ def load_features(upstream: Upstream, cache: FeatureCache, splits: dict[str, lis
                         f"then remove the directory and rerun")
     if need_frames and not cache_frames:
         for split, feats in loaded.items():
-            feats.frames = StreamingFrames(upstream, splits[split], strict_audio)
+            feats.frames = StreamingFrames(upstream, splits[split], strict_audio, settings)
     return loaded
 
 

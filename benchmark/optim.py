@@ -45,7 +45,7 @@ class Adam:
         self.step_count += 1
         if not live:
             return
-        step = torch.tensor(float(self.step_count))
+        step = torch.tensor(float(self.step_count), device=self.params[live[0]].device)
         update = torch._fused_adamw_ if self.decoupled else torch._fused_adam_
         beta1, beta2 = self.betas
         update([self.params[i] for i in live], [self.params[i].grad for i in live],

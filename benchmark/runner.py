@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from benchmark.devices import check_device_options
 from benchmark.errors import UserError
 
 @dataclass
@@ -50,6 +51,9 @@ class RunRequest:
     force: bool = False
     progress: bool = True
     upstream_options: dict[str, Any] = field(default_factory=dict)
+    device: str = "auto"  # auto | cpu | cuda | cuda:N (benchmark.devices)
+    extract_batch_seconds: float | None = None  # padded audio per upstream batch (default: features.BATCH_SECONDS)
+    extract_dtype: str = "fp32"  # fp32 | bf16 | fp16 (autocast; part of the cache key)
     stop_after: str | None = None  # "plan": find the result only; "extract": fill the feature cache only (the sweep)
     fold: int | None = None  # cross-validated tasks (ER): run this fold alone (1-based)
 
@@ -74,6 +78,7 @@ def check_options(req: RunRequest) -> None:
     check_request(req.upstream, req.upstream_options)
     if not FEATURIZER_MODES.fullmatch(req.featurizer):
         raise UserError(f"--featurizer {req.featurizer!r} is not one of weighted_sum, last, layer:N")
+    check_device_options(req.device, req.extract_dtype, req.extract_batch_seconds)
     spec = get_task(req.task)  # last: validating tasks.yaml imports the metric registry (numpy)
     folds = spec.options.get("folds")
     if req.fold is not None and not (folds and 1 <= req.fold <= folds):
@@ -128,9 +133,11 @@ def run(req: RunRequest) -> RunOutput:
     if spec.head is None and (req.steps is not None or req.lr is not None or req.layer_norm):
         raise UserError(f"task {spec.name} trains nothing (no head in tasks.yaml); drop --steps, --lr "
                         f"and --layer-norm")
+    from benchmark.devices import describe_device, resolve_device, seed_everything
     from benchmark.problems import PROBLEMS, RunContext
     from upstreams import build_upstream
 
+    device = resolve_device(req.device)
     score = PROBLEMS.load(spec.problem)
     upstream = build_upstream(req.upstream, **req.upstream_options)
     import torch
@@ -138,7 +145,7 @@ def run(req: RunRequest) -> RunOutput:
     from benchmark.cache import FeatureCache, FileHashes, default_cache_dir
     from benchmark.corpora import CORPUS_FORMATS
     from benchmark.featurizer import parse_mode
-    from benchmark.features import ExtractionStats, hash_utterances, load_features
+    from benchmark.features import BATCH_SECONDS, ExtractionSettings, ExtractionStats, hash_utterances, load_features
     from benchmark.threads import torch_threads
     from benchmark.results import provenance, read_result, run_id, slug, write_json_atomic
     from downstreams import HEADS
@@ -170,7 +177,7 @@ def run(req: RunRequest) -> RunOutput:
     corpus = {"name": spec.corpus["format"], "synthetic": synthetic, "content_hash": corpus_hash(splits, keys),
               "root": str(root), "sizes": {split: len(utts) for split, utts in splits.items()},
               "gain_db": spec.gain_db}
-    identity = upstream.identity()
+    identity = upstream.identity() + ("" if req.extract_dtype == "fp32" else f"-{req.extract_dtype}")  # autocast
     rid = run_id({"upstream": identity, "task": spec.name, "version": spec.version,
                   "corpus": corpus["content_hash"], "config": config})
     display = upstream.display_name()
@@ -178,9 +185,12 @@ def run(req: RunRequest) -> RunOutput:
     result_path = run_dir / "result.json"
     if req.stop_after == "plan":  # where this run's result is, and whether it is there
         return RunOutput(result_path, read_result(result_path) or {}, reused=read_result(result_path) is not None)
+    extraction = ExtractionSettings(device, req.extract_batch_seconds or BATCH_SECONDS, req.extract_dtype)
+    upstream.to(device)
     if req.stop_after == "extract":  # every feature this run will read, in the cache; nothing trained
         load_features(upstream, FeatureCache(cache_root, identity), splits, keys, need_frames=False,
-                      cache_frames=req.cache_frames, strict_audio=req.strict_audio, progress=req.progress)
+                      cache_frames=req.cache_frames, strict_audio=req.strict_audio, progress=req.progress,
+                      settings=extraction)
         return RunOutput(result_path, {})
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -193,14 +203,14 @@ def run(req: RunRequest) -> RunOutput:
             for path in run_dir.glob("checkpoint*.pt"):  # checkpoint.pt, or one per fold (checkpoint-fold<k>.pt)
                 path.unlink()
 
-        torch.manual_seed(req.seed)
+        seed_everything(req.seed)
         cache = FeatureCache(cache_root, identity)
         stats = ExtractionStats()
         features = load_features(upstream, cache, splits, keys, need_frames=not pooled_path,
                                  cache_frames=req.cache_frames, strict_audio=req.strict_audio,
-                                 progress=req.progress, stats=stats)
+                                 progress=req.progress, stats=stats, settings=extraction)
         context = RunContext(spec, splits, features, upstream, head_cls, config, run_dir / "checkpoint.pt",
-                             req.progress, corpus_root=root)
+                             req.progress, device, corpus_root=root)
         with torch_threads(1 if pooled_path else torch.get_num_threads()):
             scored = score(context)
         from benchmark.cache import directory_size
@@ -228,6 +238,8 @@ def run(req: RunRequest) -> RunOutput:
                       "extracted_utterances": stats.utterances, "frames_cached": req.cache_frames,
                       "warnings": cache.warnings},
             "audio": stats.audio.as_dict(),
+            "device": {**describe_device(device), "extract_dtype": req.extract_dtype,
+                       "extract_batch_seconds": extraction.batch_seconds},
             "departures": list(spec.raw.get("departures", [])) + list(getattr(upstream, "departures", [])) + (
                 ["synthetic corpus (eSpeak NG voices), not the real one; settings changed for it: "
                  + json.dumps(spec.raw.get("synthetic", {}), sort_keys=True)]

@@ -86,6 +86,11 @@ def save_checkpoint(state: dict, path: Path) -> None:
                  "free disk space, then rerun the same command to resume from the previous checkpoint")
 
 
+def cuda_rng_state() -> dict:
+    """``{"cuda_rng": [...]}`` on a machine with CUDA (a resumed GPU run draws the same numbers), else ``{}``."""
+    return {"cuda_rng": torch.cuda.get_rng_state_all()} if torch.cuda.is_available() else {}
+
+
 def train(model: nn.Module, loss_fn: Callable[[Tensor], Tensor], evaluate: Callable[[], float],
           batches: np.ndarray | Sequence[np.ndarray], settings: TrainSettings, higher_is_better: bool,
           checkpoint: Path, progress: bool = True) -> TrainOutcome:
@@ -108,6 +113,8 @@ def train(model: nn.Module, loss_fn: Callable[[Tensor], Tensor], evaluate: Calla
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         torch.set_rng_state(state["torch_rng"])
+        if "cuda_rng" in state and torch.cuda.is_available():  # (saved with as many GPUs, or more)
+            torch.cuda.set_rng_state_all(list(state["cuda_rng"])[:torch.cuda.device_count()])
         step = int(state["step"])
         outcome.best_state, outcome.best_step = state["best_state"], int(state["best_step"])
         outcome.best_dev, outcome.history = float(state["best_dev"]), list(state["history"])
@@ -145,7 +152,8 @@ def train(model: nn.Module, loss_fn: Callable[[Tensor], Tensor], evaluate: Calla
                 outcome.best_state = copy.deepcopy(model.state_dict())
             bar.set_postfix(dev=f"{dev:.4f}", best=f"{outcome.best_dev:.4f}")
             save_checkpoint({"step": step, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                               "torch_rng": torch.get_rng_state(), "best_state": outcome.best_state,
+                               "torch_rng": torch.get_rng_state(), **cuda_rng_state(),
+                               "best_state": outcome.best_state,
                                "best_step": outcome.best_step, "best_dev": outcome.best_dev,
                                "history": outcome.history}, checkpoint)
     bar.close()

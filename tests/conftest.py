@@ -86,3 +86,15 @@ def tiny_iemocap(tmp_path_factory) -> Path:
 
     return ensure_synthetic_iemocap(tmp_path_factory.mktemp("iemocap") / "tiny", dialogs_per_session=1,
                                     turns_per_dialog=12, num_sentences=4, progress=False)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``gpu`` need CUDA: skipped, with the reason, on a machine without it."""
+    gpu = [item for item in items if "gpu" in item.keywords]
+    if gpu:
+        import torch
+
+        if not torch.cuda.is_available():
+            skip = pytest.mark.skip(reason="needs a CUDA GPU; torch.cuda.is_available() is False on this machine")
+            for item in gpu:
+                item.add_marker(skip)

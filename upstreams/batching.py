@@ -25,9 +25,9 @@ def in_equal_length_groups(run: Run, wavs: Tensor, lengths: Tensor) -> tuple[lis
     """
     groups = [torch.nonzero(lengths == value).flatten() for value in torch.unique(lengths)]
     outputs = [run(wavs[index, :int(lengths[index[0]])], lengths[index]) for index in groups]
-    frames = torch.zeros(len(wavs), dtype=torch.long)
+    frames = torch.zeros(len(wavs), dtype=torch.long, device=lengths.device)
     for index, (_, group_frames) in zip(groups, outputs):
-        frames[index] = torch.as_tensor(group_frames, dtype=torch.long)
+        frames[index] = torch.as_tensor(group_frames, dtype=torch.long, device=lengths.device)
     layers = []
     for layer in range(len(outputs[0][0])):
         sample = outputs[0][0][layer]

@@ -94,7 +94,7 @@ class Fbank(Upstream):
     @staticmethod
     def _hold_last(x: Tensor, frames: Tensor) -> Tensor:
         """Repeat each clip's last valid frame over its padding: ``(batch, T, dim)``."""
-        index = torch.minimum(torch.arange(x.shape[1])[None, :], frames[:, None] - 1)
+        index = torch.minimum(torch.arange(x.shape[1], device=x.device)[None, :], frames[:, None] - 1)
         return x.gather(1, index[..., None].expand(-1, -1, x.shape[2]))
 
     def forward(self, wavs: Tensor, lengths: Tensor) -> UpstreamOutput:
@@ -111,7 +111,7 @@ class Fbank(Upstream):
                                 frames)
         delta2 = compute_deltas(delta.transpose(1, 2), win_length=DELTA_WIN_LENGTH).transpose(1, 2)
         feats = torch.cat([mel, delta, delta2], dim=-1)
-        valid = (torch.arange(feats.shape[1])[None, :] < frames[:, None])[..., None]
+        valid = (torch.arange(feats.shape[1], device=feats.device)[None, :] < frames[:, None])[..., None]
         count = frames[:, None, None]
         if self.cmvn:  # in float64: the clip's mean becomes zero to about 1e-17
             feats = feats.double()

@@ -185,8 +185,9 @@ class SSLUpstream(Upstream):
         x, attention_mask = self.model.encoder._preprocess(features, frames)  # zeroes padded frames
         transformer = self.model.encoder.transformer
         x = transformer._preprocess(x)
-        padding = torch.zeros(x.shape[:2]).masked_fill(torch.arange(x.shape[1])[None, :] >= frames[:, None],
-                                                       float("-inf"))  # additive, for WavLM
+        steps = torch.arange(x.shape[1], device=x.device)
+        padding = torch.zeros(x.shape[:2], device=x.device).masked_fill(steps[None, :] >= frames[:, None],
+                                                                        float("-inf"))  # additive, for WavLM
         layers, position_bias = [x], None
         for layer in transformer.layers:
             x, position_bias = layer(x, None if self.wavlm else attention_mask, position_bias=position_bias,

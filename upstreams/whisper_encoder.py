@@ -232,16 +232,16 @@ class WhisperEncoder(Upstream):
     def encode(self, mels: list[Tensor]) -> list[Tensor]:
         """Log-mel spectrograms ``(n_mels, T_i)`` to the layers, each ``(windows, max ceil(T_i / 2), dim)``."""
         enc = self.encoder
-        mel_frames = torch.tensor([m.shape[1] for m in mels])
+        mel_frames = torch.tensor([m.shape[1] for m in mels], device=mels[0].device)
         x = nn.utils.rnn.pad_sequence([m.T for m in mels], batch_first=True).transpose(1, 2)
-        valid_mel = torch.arange(x.shape[2])[None, :] < mel_frames[:, None]
+        valid_mel = torch.arange(x.shape[2], device=x.device)[None, :] < mel_frames[:, None]
         x = F.gelu(enc.conv1(x)) * valid_mel[:, None, :]  # zeros past the end, as when encoded alone
         x = F.gelu(enc.conv2(x)).transpose(1, 2)
         frames = (mel_frames + 1) // 2
         x = x + enc.positional_embedding[:x.shape[1]]
         key_mask = None
         if bool((frames < x.shape[1]).any()):
-            key_mask = (torch.arange(x.shape[1])[None, :] < frames[:, None])[:, None, None, :]
+            key_mask = (torch.arange(x.shape[1], device=x.device)[None, :] < frames[:, None])[:, None, None, :]
         layers = [x]
         for block in enc.blocks:
             x = attention_block(block, x, key_mask)
@@ -259,5 +259,5 @@ class WhisperEncoder(Upstream):
             per_clip[clip].append(index)
         out = [nn.utils.rnn.pad_sequence([torch.cat([layer[w, :keep[w]] for w in ws]) for ws in per_clip],
                                          batch_first=True) for layer in layers]
-        frames = torch.tensor([sum(keep[w] for w in ws) for ws in per_clip])
+        frames = torch.tensor([sum(keep[w] for w in ws) for ws in per_clip], device=lengths.device)
         return UpstreamOutput(layers=out, lengths=frames)

@@ -83,16 +83,18 @@ def score(ctx: RunContext) -> Scored:
     augment = SpecAugment(**options["specaugment"]) if options.get("specaugment") else None
     featurizer = Featurizer(upstream.num_layers, config["featurizer"], config["layer_norm"])
     model = CtcModel(featurizer, ctx.head_cls(upstream.hidden_size, len(units), **config["head_args"]), augment)
+    model.to(ctx.device)
     settings = TrainSettings.from_config(config)
     max_frames = BATCH_SECONDS * 16_000 // upstream.downsample_rate
     metric = METRICS[spec.metric]
 
     def loss_fn(index: Tensor) -> Tensor:
         frames, lengths = features["train"].frames.batch(index)
-        log_probs, lengths = model(frames, lengths)
+        log_probs, lengths = model(frames.to(ctx.device), lengths.to(ctx.device))
         target = [ids["train"][i] for i in index.tolist()]
-        return nn.functional.ctc_loss(log_probs.transpose(0, 1), torch.cat(target), lengths,
-                                      torch.tensor([len(t) for t in target]), blank=BLANK, zero_infinity=True)
+        return nn.functional.ctc_loss(log_probs.transpose(0, 1), torch.cat(target).to(ctx.device), lengths,
+                                      torch.tensor([len(t) for t in target], device=ctx.device), blank=BLANK,
+                                      zero_infinity=True)
 
     def transcribe(split: str) -> list[str]:
         """Greedy hypotheses of every utterance of ``split``, in corpus order."""
@@ -100,7 +102,7 @@ def score(ctx: RunContext) -> Scored:
         lengths = features[split].lengths.numpy()
         for batch in length_buckets(lengths, EVAL_BATCH, max_frames):
             frames, frame_lengths = features[split].frames.batch(torch.from_numpy(batch))
-            log_probs, out_lengths = model(frames, frame_lengths)
+            log_probs, out_lengths = model(frames.to(ctx.device), frame_lengths.to(ctx.device))
             for i, decoded in zip(batch.tolist(), greedy_decode(log_probs, out_lengths)):
                 hyps[i] = as_text(units.name, units.decode(decoded))
         return hyps

@@ -14,6 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from benchmark.corpora.base import Utterance
+from benchmark.devices import module_device
 from benchmark.errors import UserError
 from benchmark.featurizer import Featurizer
 from benchmark.features import SplitFeatures
@@ -48,13 +49,14 @@ class UtteranceClassifier(nn.Module):
 
 
 def logits_fn(model: UtteranceClassifier, feats: SplitFeatures, pooled: bool):
-    """``index (batch,) -> logits (batch, classes)`` on one split, by the chosen path."""
+    """``index (batch,) -> logits (batch, classes)`` on one split, by the chosen path, on the model's device."""
+    device = module_device(model)
     if pooled:
-        return lambda index: model.pooled_logits(feats.pooled[index])
+        return lambda index: model.pooled_logits(feats.pooled[index].to(device))
 
     def frame_logits(index: Tensor) -> Tensor:
         frames, lengths = feats.frames.batch(index)
-        return model.frame_logits(frames, lengths)
+        return model.frame_logits(frames.to(device), lengths.to(device))
 
     return frame_logits
 
@@ -135,8 +137,9 @@ def score_split(ctx: RunContext) -> Scored:
     featurizer = Featurizer(upstream.num_layers, config["featurizer"], config["layer_norm"])
     num_classes = groups if group_names else groups[0]
     model = UtteranceClassifier(featurizer, ctx.head_cls(upstream.hidden_size, num_classes, **spec.head_args))
+    model.to(ctx.device)
     settings = TrainSettings.from_config(config)
-    targets = {split: torch.from_numpy(y) for split, y in labels.items()}
+    targets = {split: torch.from_numpy(y).to(ctx.device) for split, y in labels.items()}
     train_logits = logits_fn(model, features["train"], pooled)
     dev_logits = logits_fn(model, features["dev"], pooled)
     metric = METRICS[spec.metric]
