@@ -148,6 +148,7 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
                         "~/.cache/superb/features; on a cluster, a shared filesystem)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     add_upstream_options(parser)
+    add_device_options(parser)
 
 
 def number_list(text: str, kind: type, option: str) -> tuple:
@@ -339,7 +340,7 @@ def cmd_sweep(args) -> None:
                          lrs=number_list(args.lrs, float, "--lrs") if args.lrs else (),
                          seeds=number_list(args.seeds, int, "--seeds"), featurizer=args.featurizer, steps=args.steps,
                          data=task_paths(args.data, tasks), out=args.out, cache_dir=args.cache_dir,
-                         upstream_options=upstream_options(args))
+                         upstream_options=upstream_options(args), device_options=device_options(args))
     executor = make_executor(args.executor, jobs=args.jobs, retries=args.retries, ray_address=args.ray_address)
     run_sweep(sweep, executor, dry_run=args.dry_run, progress=not args.quiet)
 
@@ -351,7 +352,7 @@ def cmd_profile(args) -> None:
 
     req = RunRequest(upstream=args.upstream, task=args.task, data=args.data, steps=args.steps, lr=args.lr,
                      seed=args.seed, out=args.out, cache_dir=args.cache_dir, progress=not args.quiet,
-                     upstream_options=upstream_options(args))
+                     upstream_options=upstream_options(args), **device_options(args))
     check_options(req)
     run_profile(req, make_executor(args.executor, jobs=args.jobs, retries=args.retries,
                                    ray_address=args.ray_address))

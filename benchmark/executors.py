@@ -152,9 +152,10 @@ class RayExecutor:
         import ray
 
         remote = ray.remote(execute_job)
+        has_gpus = ray.cluster_resources().get("GPU", 0) > 0  # else a GPU request would wait for ever
         pending = {}
         for job in jobs:
-            ref = remote.options(num_cpus=job.cpus, num_gpus=job.gpus, max_retries=self.retries,
+            ref = remote.options(num_cpus=job.cpus, num_gpus=job.gpus if has_gpus else 0, max_retries=self.retries,
                                  retry_exceptions=True).remote(job)
             pending[ref] = job
         while pending:

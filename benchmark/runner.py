@@ -90,6 +90,11 @@ def check_options(req: RunRequest) -> None:
         raise UserError(f"--lr {req.lr}: must be a positive finite number (SUPERB searches 1e-1 .. 1e-7)")
 
 
+def uses_pooled_path(head_cls, req: RunRequest) -> bool:
+    """Whether ``req`` trains ``head_cls`` on per-utterance means (see the module docstring)."""
+    return bool(req.pooled and getattr(head_cls, "pooled_equivalent", False) and not req.layer_norm)
+
+
 def resolve_corpus(spec, data: Path | None, progress: bool) -> tuple[Path, bool]:
     """The corpus root and whether it is synthetic."""
     from benchmark.corpora import CORPUS_FORMATS
@@ -152,7 +157,7 @@ def run(req: RunRequest) -> RunOutput:
 
     parse_mode(req.featurizer, upstream.num_layers)
     head_cls = HEADS.load(spec.head) if spec.head else None
-    pooled_path = bool(req.pooled and getattr(head_cls, "pooled_equivalent", False) and not req.layer_norm)
+    pooled_path = uses_pooled_path(head_cls, req)
 
     root, synthetic = resolve_corpus(spec, req.data, req.progress)
     splits = CORPUS_FORMATS[spec.corpus["format"]].load(root, seed=0)

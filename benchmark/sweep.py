@@ -104,6 +104,7 @@ class SweepRequest:
     out: Path = Path("results")
     cache_dir: Path | None = None
     upstream_options: dict[str, Any] = field(default_factory=dict)
+    device_options: dict[str, Any] = field(default_factory=dict)  # RunRequest's device, extract_dtype, ...
 
     def sweep_id(self) -> str:
         blob = json.dumps({k: v for k, v in asdict(self).items() if k not in ("out",)}, sort_keys=True, default=str)
@@ -134,8 +135,9 @@ def plan(sweep: SweepRequest, *, threads: int, progress: bool = True, bars_in_jo
     ``bars_in_jobs``: extraction jobs show progress bars (one job at a time only).
     """
     from benchmark.cache import default_cache_dir
-    from benchmark.runner import RunRequest, check_options, resolve_corpus
+    from benchmark.runner import RunRequest, check_options, resolve_corpus, uses_pooled_path
     from benchmark.tasks import get_task
+    from downstreams import HEADS
 
     cache_dir = Path(sweep.cache_dir or default_cache_dir()).resolve()
     out = Path(sweep.out).resolve()
@@ -149,7 +151,9 @@ def plan(sweep: SweepRequest, *, threads: int, progress: bool = True, bars_in_jo
     extract, train = [], []
     for upstream in sweep.upstreams:
         base = RunRequest(upstream=upstream, task=sweep.tasks[0], featurizer=sweep.featurizer, out=out,
-                          cache_dir=cache_dir, progress=False, upstream_options=dict(sweep.upstream_options))
+                          cache_dir=cache_dir, progress=False, upstream_options=dict(sweep.upstream_options),
+                          **sweep.device_options)
+        on_gpu = base.device != "cpu"
         check_options(base)
         corpora = {}  # one extraction request per distinct corpus (and level) of this upstream
         for task in sweep.tasks:
@@ -157,16 +161,19 @@ def plan(sweep: SweepRequest, *, threads: int, progress: bool = True, bars_in_jo
             corpora.setdefault((str(roots[task]), spec.gain_db), replace(
                 base, task=task, data=roots[task], stop_after="extract", progress=bars_in_jobs))
         extract.append(Job("extract", tuple(corpora.values()), f"extract {upstream}: "
-                           + ", ".join(sorted({r.task for r in corpora.values()})), cpus=threads))
+                           + ", ".join(sorted({r.task for r in corpora.values()})), cpus=threads,
+                           gpus=1.0 if on_gpu else 0.0))
         for task in sweep.tasks:
             spec = get_task(task)
             trained = spec.head is not None
+            pooled = trained and uses_pooled_path(HEADS.load(spec.head), base)  # on means, the CPU is as fast
             for lr in grids[task] if trained else [None]:
                 for seed in sweep.seeds if trained else sweep.seeds[:1]:
                     req = replace(base, task=task, data=roots[task], lr=lr, seed=seed,
-                                  steps=sweep.steps if trained else None)
+                                  steps=sweep.steps if trained else None, device="cpu" if pooled else base.device)
                     label = f"{task} / {upstream}" + (f" lr {lr:g} seed {seed}" if trained else "")
-                    train.append(Job("train", (req,), label, cpus=threads))
+                    train.append(Job("train", (req,), label, cpus=threads,
+                                     gpus=0.5 if on_gpu and not pooled else 0.0))
     return Plan(extract, train, grids)
 
 

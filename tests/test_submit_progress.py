@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from benchmark.cli import TaskClock, build_parser
+from benchmark.cli import build_parser
+from benchmark.clock import JobClock
 
 
 def test_time_left_is_the_mean_of_the_tasks_run_so_far():
-    clock = TaskClock(4)
+    clock = JobClock(4)
     assert clock.left() == ""  # nothing measured yet
     clock.finished(30.0, reused=False)
     assert clock.left() == " (about 2 min left)"  # 3 tasks x 30 s
@@ -14,6 +15,14 @@ def test_time_left_is_the_mean_of_the_tasks_run_so_far():
     assert clock.left() == " (about 60 s left)"
     clock.finished(50.0, reused=False)
     assert clock.left() == " (about 40 s left)"  # 1 task x mean(30, 50)
+    clock.finished(10.0, reused=False)
+    assert clock.left() == ""  # all done
+
+
+def test_time_left_divides_by_the_jobs_running_at_once():
+    clock = JobClock(5, workers=2)
+    clock.finished(60.0, reused=False)
+    assert clock.left() == " (about 2 min left)"  # 4 jobs x 60 s / 2 workers
 
 
 def test_submit_takes_the_training_options_of_run():
