@@ -32,7 +32,7 @@ from benchmark.errors import UserError
 from . import assets as _assets
 from .heatmap import draw_heatmap
 from .layers import draw_layer_pictures
-from .load import find_result_files, load_results, load_runs
+from .load import find_profiles, find_result_files, load_results, load_runs
 from .render_csv import render_csv, render_published_csv
 from .render_html import render_html
 from .render_latex import render_latex
@@ -88,10 +88,11 @@ def write_leaderboard(
         logging.getLogger("superb.leaderboard").warning(
             "baseline %r matches no upstream: no cell is shaded black%s", baseline, hint)
     written: list[Path] = []
+    profiles = find_profiles(runs)
     table_assets = {}
     for t in tables:
         a = _assets.table_assets(t.slug)
-        a.layers, pics = draw_layer_pictures(t, out)
+        a.layers, pics = draw_layer_pictures(t, out, profiles)
         written += pics
         written.append(draw_heatmap(t, out / a.heatmap))
         written.append(_write(out / a.csv, render_csv(t)))

@@ -6,6 +6,7 @@ Layout::
     leaderboard-<table>.csv   heatmap-<table>.png   published.csv
     layers/<table>/<row>.png                  tasks x layers heat map per upstream
     layers/<table>/<row>/<task>-<run_id>.png  one bar chart per run
+    layers/<table>/<row>/profile-<task>.png   `superb profile` picture (score per layer), copied
 
 ``<table>`` is "real", "synthetic", "real-2", ...; ``<row>`` is a slug of the
 upstream label with a short hash, so odd names give safe, unique file names.
@@ -27,6 +28,7 @@ class LayerPictures:
 
     heatmap: str | None = None
     runs: list[tuple[str, str, str]] = field(default_factory=list)  # (task, run_id, path)
+    profiles: list[tuple[str, str]] = field(default_factory=list)  # (task, path) of `superb profile` pictures
 
 
 @dataclass

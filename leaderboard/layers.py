@@ -17,6 +17,7 @@ figure is cropped to its drawn content, so nothing is clipped.
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -185,13 +186,23 @@ def plan_layer_pictures(table: Table) -> dict[str, LayerPictures]:
     return pictures
 
 
-def draw_layer_pictures(table: Table, out: Path) -> tuple[dict[str, LayerPictures], list[Path]]:
-    """Draw every row's pictures under ``out`` as planned by :func:`plan_layer_pictures`.
+def draw_layer_pictures(table: Table, out: Path, profiles: list[tuple[str, str, Path]] = ()
+                        ) -> tuple[dict[str, LayerPictures], list[Path]]:
+    """Draw every row's pictures under ``out`` as planned by :func:`plan_layer_pictures`, and copy in
+    the ``superb profile`` pictures (``(upstream_id, task, png)``) of each row's upstream.
 
     Returns the plan (for links) and the written files.
     """
     plan = plan_layer_pictures(table)
     written: list[Path] = []
+    for rid, upstream_id in table.rows["upstream_id"].items():
+        for profile_id, task, png in profiles:
+            if profile_id == upstream_id:
+                rel = f"layers/{table.slug}/{rid}/profile-{task}.png"
+                (out / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(png, out / rel)
+                plan[rid].profiles.append((task, rel))
+                written.append(out / rel)
     for rid, label in table.rows["label"].items():
         pics = plan[rid]
         if not pics.heatmap:

@@ -32,6 +32,7 @@ from .columns import TASKS, columns_of
 log = logging.getLogger("superb.leaderboard")
 
 RESULT_NAME = "result.json"
+PROFILES = "profiles"  # superb profile's folder: its single-layer runs are not leaderboard rows
 SCHEMA_VERSION = 1
 
 #: Columns of :func:`load_results`, in order.
@@ -47,15 +48,27 @@ class _Bad(Exception):
     """A result file that does not have the expected shape."""
 
 
+def find_profiles(runs_dir: Path) -> list[tuple[str, str, Path]]:
+    """``(upstream_id, task, picture)`` of every ``superb profile`` under ``runs_dir/profiles``."""
+    found = []
+    for path in sorted((Path(runs_dir) / PROFILES).glob("*/*/profile.json")):
+        try:
+            data = json.loads(path.read_text())
+            found.append((str(data["upstream_id"]), str(data["task"]), path.with_suffix(".png")))
+        except (OSError, ValueError, KeyError, TypeError):
+            log.warning("skipping %s: not a readable profile", path)
+    return [f for f in found if f[2].is_file()]
+
+
 def find_result_files(runs_dir: Path) -> list[Path]:
-    """All files named ``result.json`` below ``runs_dir``, sorted."""
+    """All files named ``result.json`` below ``runs_dir``, sorted (not those of layer profiles)."""
     found: list[Path] = []
 
     def unreadable(err: OSError) -> None:
         log.warning("cannot list %s: %s", err.filename, err.strerror)
 
     for root, dirs, files in os.walk(runs_dir, onerror=unreadable):
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if d != PROFILES)  # per-layer profile runs are not rows
         if RESULT_NAME in files:
             found.append(Path(root) / RESULT_NAME)
     return sorted(found)

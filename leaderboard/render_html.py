@@ -157,6 +157,9 @@ def _row_header(table: Table, rid: str, assets: TableAssets) -> str:
     pics = assets.layers.get(rid)
     if pics and pics.heatmap:
         html += f'<a class="layers" href="{e(pics.heatmap)}" title="layer pictures per task">layers</a>'
+    for task, path in pics.profiles if pics else []:
+        html += (f'<a class="layers" href="{e(path)}" title="superb profile: {e(task_name(task))} score of each '
+                 f'layer alone">{e(task_name(task))} profile</a>')
     return html
 
 
@@ -235,6 +238,9 @@ def render_table(table: Table, assets: TableAssets) -> str:
         if not pics or not pics.heatmap:
             continue
         runs = ", ".join(f'<a href="{e(p)}">{e(task_name(t))} {e(run_id)}</a>' for t, run_id, p in pics.runs)
+        if pics.profiles:
+            runs += ". Score of each layer alone (superb profile): " + ", ".join(
+                f'<a href="{e(p)}">{e(task_name(t))}</a>' for t, p in pics.profiles)
         figures.append(f'<figure id="layers-{e(table.slug)}-{e(rid)}"><a href="{e(pics.heatmap)}">'
                        f'<img src="{e(pics.heatmap)}" alt="layer pictures of {e(label)}" loading="lazy"></a>'
                        f"<figcaption>{e(label)}: tasks &times; layers. Per run: {runs}</figcaption></figure>")

@@ -101,13 +101,23 @@ def test_profile_trains_each_layer_and_draws_one_picture(tiny_sc, tmp_path):
     ckpt = save_tiny_whisper(tmp_path / "tiny.pt")
     superb("profile", "--upstream", "whisper_encoder", "--upstream-size", "tiny", "--upstream-ckpt", str(ckpt),
            "--task", "ks", "--data", str(tiny_sc), "--steps", str(STEPS), "--out", str(tmp_path / "out"), "--quiet")
-    (profile,) = (tmp_path / "out").glob("*/ks/profile.json")
+    (profile,) = (tmp_path / "out" / "profiles").glob("*/ks/profile.json")
     data = json.loads(profile.read_text())
     assert sorted(data["per_layer"]) == ["0", "1", "2"]  # the conv stem output and two blocks
     assert len(data["layer_weights"]) == 3 and data["weighted_sum"]["test"] >= 0
     assert (profile.parent / "profile.png").stat().st_size > 10_000
-    runs = [json.loads(p.read_text()) for p in profile.parent.glob("*/result.json")]
-    assert sorted(r["config"]["featurizer"] for r in runs) == ["layer:0", "layer:1", "layer:2", "weighted_sum"]
+    layer_runs = [json.loads(p.read_text()) for p in (tmp_path / "out" / "profiles").glob("*/ks/*/result.json")]
+    assert sorted(r["config"]["featurizer"] for r in layer_runs) == ["layer:0", "layer:1", "layer:2"]
+    (whole,) = [json.loads(p.read_text()) for p in (tmp_path / "out").glob("*/ks/*/result.json")]
+    assert whole["config"]["featurizer"] == "weighted_sum"  # the one leaderboard row
+
+    superb("leaderboard", "--runs", str(tmp_path / "out"))
+    html = (tmp_path / "out" / "leaderboard" / "leaderboard.html").read_text()
+    assert "KS profile" in html
+    (copied,) = (tmp_path / "out" / "leaderboard" / "layers").glob("*/*/profile-ks.png")
+    assert copied.read_bytes() == (profile.parent / "profile.png").read_bytes()
+    from leaderboard import load_runs
+    assert list(load_runs(tmp_path / "out")["featurizer"]) == ["weighted_sum"]  # layer runs are not rows
 
 
 @pytest.mark.parametrize("args, message", [
