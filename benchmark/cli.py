@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "by side, choose each lr on dev, report test mean ± sd over seeds")
     sweep.add_argument("--upstreams", required=True, help="comma-separated upstream names")
     sweep.add_argument("--tasks", default="all", help="all (default) or comma-separated task names")
-    sweep.add_argument("--lrs", help="comma-separated learning rates (default: each task's lr_grid in tasks.yaml)")
+    sweep.add_argument("--lrs", default="grid", help="comma-separated learning rates; grid (default: each "
+                       "task's lr_grid in tasks.yaml); task (each task's own lr alone)")
     sweep.add_argument("--seeds", default="0", help="comma-separated seeds (default: 0)")
     sweep.add_argument("--featurizer", default="weighted_sum", help="weighted_sum (default), last, or layer:N")
     sweep.add_argument("--steps", type=int, help="optimizer steps for every trained task (default: tasks.yaml)")
@@ -337,7 +338,7 @@ def cmd_sweep(args) -> None:
     tasks = parse_tasks(args.tasks)
     upstreams = tuple(dict.fromkeys(u.strip() for u in args.upstreams.split(",") if u.strip()))
     sweep = SweepRequest(upstreams=upstreams, tasks=tasks,
-                         lrs=number_list(args.lrs, float, "--lrs") if args.lrs else (),
+                         lrs=args.lrs if args.lrs in ("grid", "task") else number_list(args.lrs, float, "--lrs"),
                          seeds=number_list(args.seeds, int, "--seeds"), featurizer=args.featurizer, steps=args.steps,
                          data=task_paths(args.data, tasks), out=args.out, cache_dir=args.cache_dir,
                          upstream_options=upstream_options(args), device_options=device_options(args))

@@ -90,13 +90,14 @@ def execute_job(job: Job) -> JobOutcome:
 class SweepRequest:
     """What ``superb sweep`` was asked for.
 
-    ``lrs`` empty means each task's ``lr_grid`` from tasks.yaml (its own lr when it
-    names no grid). ``data`` maps a task to its corpus root (default as ``superb run``).
+    ``lrs``: learning rates for every trained task, or ``"grid"`` (each task's
+    ``lr_grid`` in tasks.yaml; its own lr when it names none), or ``"task"`` (each task's
+    own lr alone). ``data`` maps a task to its corpus root (default as ``superb run``).
     """
 
     upstreams: tuple[str, ...]
     tasks: tuple[str, ...]
-    lrs: tuple[float, ...] = ()
+    lrs: tuple[float, ...] | str = "grid"
     seeds: tuple[int, ...] = (0,)
     featurizer: str = "weighted_sum"
     steps: int | None = None
@@ -147,7 +148,14 @@ def plan(sweep: SweepRequest, *, threads: int, progress: bool = True, bars_in_jo
         spec = get_task(task)
         root, synthetic = resolve_corpus(spec, sweep.data.get(task), progress)
         roots[task] = root
-        grids[task] = (list(sweep.lrs) if spec.head is not None and sweep.lrs else spec.lr_grid(synthetic))
+        if spec.head is None:
+            grids[task] = []
+        elif sweep.lrs == "grid":
+            grids[task] = spec.lr_grid(synthetic)
+        elif sweep.lrs == "task":
+            grids[task] = [float(spec.training(synthetic)["lr"])]
+        else:
+            grids[task] = [float(lr) for lr in sweep.lrs]
     extract, train = [], []
     for upstream in sweep.upstreams:
         base = RunRequest(upstream=upstream, task=sweep.tasks[0], featurizer=sweep.featurizer, out=out,
