@@ -136,7 +136,7 @@ def score_split(ctx: RunContext) -> Scored:
     pooled = config["path"] == "pooled"
     featurizer = Featurizer(upstream.num_layers, config["featurizer"], config["layer_norm"])
     num_classes = groups if group_names else groups[0]
-    model = UtteranceClassifier(featurizer, ctx.head_cls(upstream.hidden_size, num_classes, **spec.head_args))
+    model = UtteranceClassifier(featurizer, ctx.head_cls(upstream.hidden_size, num_classes, **config["head_args"]))
     model.to(ctx.device)
     settings = TrainSettings.from_config(config)
     targets = {split: torch.from_numpy(y).to(ctx.device) for split, y in labels.items()}
