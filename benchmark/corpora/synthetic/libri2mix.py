@@ -27,7 +27,6 @@ Run ``python -m benchmark.corpora.synthetic.libri2mix --out DIR`` or call
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmark.corpora.synthetic import sentences
+from benchmark.corpora.synthetic.command import generator_main
 from benchmark.corpora.synthetic.synthesis import (
     SAMPLE_RATE,
     Speaker,
@@ -266,19 +266,7 @@ def ensure_synthetic_libri2mix(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmark.corpora.synthetic.libri2mix",
-                                     description="Generate a synthetic Libri2Mix diarization corpus (Kaldi data dirs).")
-    parser.add_argument("--out", type=Path, help="output directory (default: the cache directory)")
-    parser.add_argument("--num-mixtures", type=int, default=320, help="mixtures in all (default 320)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default min(2, CPUs))")
-    args = parser.parse_args(argv)
-    try:
-        root = ensure_synthetic_libri2mix(args.out, num_mixtures=args.num_mixtures, seed=args.seed,
-                                          workers=args.workers)
-    except UserError as err:
-        parser.exit(1, f"error: {err}\n")
-    print(root)
+    generator_main(argv, "libri2mix", "Libri2Mix diarization (Kaldi data dirs)", ensure_synthetic_libri2mix, "num_mixtures", 320, "mixtures in all")
 
 
 if __name__ == "__main__":

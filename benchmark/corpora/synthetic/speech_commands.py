@@ -19,7 +19,6 @@ Run ``python -m benchmark.corpora.synthetic.speech_commands --out DIR`` or call
 
 from __future__ import annotations
 
-import argparse
 import math
 from dataclasses import dataclass
 from itertools import count
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmark.corpora.synthetic.command import generator_main
 from benchmark.corpora.synthetic.synthesis import (
     SAMPLE_RATE,
     Speaker,
@@ -224,22 +224,7 @@ def ensure_synthetic_speech_commands(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmark.corpora.synthetic.speech_commands",
-        description="Generate a synthetic corpus in the Speech Commands v0.01 layout.",
-    )
-    parser.add_argument("--out", type=Path, help="output directory (default: the cache directory)")
-    parser.add_argument("--num-clips", type=int, default=3000, help="number of word clips (default 3000)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default min(2, CPUs))")
-    args = parser.parse_args(argv)
-    try:
-        root = ensure_synthetic_speech_commands(
-            args.out, num_clips=args.num_clips, seed=args.seed, workers=args.workers
-        )
-    except UserError as err:
-        parser.exit(1, f"error: {err}\n")
-    print(root)
+    generator_main(argv, "speech_commands", "Speech Commands v0.01", ensure_synthetic_speech_commands, "num_clips", 3000, "number of word clips")
 
 
 if __name__ == "__main__":

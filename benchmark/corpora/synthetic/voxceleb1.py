@@ -23,7 +23,6 @@ same ``num_speakers`` and ``seed``. Run ``python -m benchmark.corpora.synthetic.
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -31,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmark.corpora.synthetic import sentences
+from benchmark.corpora.synthetic.command import generator_main
 from benchmark.corpora.synthetic.synthesis import (
     SAMPLE_RATE,
     Speaker,
@@ -268,21 +268,7 @@ def ensure_synthetic_voxceleb1(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmark.corpora.synthetic.voxceleb1",
-        description="Generate a synthetic corpus in the VoxCeleb1 layout.",
-    )
-    parser.add_argument("--out", type=Path, help="output directory (default: the cache directory)")
-    parser.add_argument("--num-speakers", type=int, default=48, help="speakers in all (default 48)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default min(2, CPUs))")
-    args = parser.parse_args(argv)
-    try:
-        root = ensure_synthetic_voxceleb1(args.out, num_speakers=args.num_speakers, seed=args.seed,
-                                          workers=args.workers)
-    except UserError as err:
-        parser.exit(1, f"error: {err}\n")
-    print(root)
+    generator_main(argv, "voxceleb1", "VoxCeleb1", ensure_synthetic_voxceleb1, "num_speakers", 48, "speakers in all")
 
 
 if __name__ == "__main__":
