@@ -5,12 +5,10 @@ BIN := $(VENV)/bin
 
 .PHONY: run test install
 
-# Main job on the synthetic default: keyword spotting with the fbank_no_cmvn baseline,
-# then the comparison table.
+# Main job on the synthetic default: every task for the fbank_no_cmvn and fbank baselines,
+# through the sweep (extract once per upstream, two jobs at once, resumable), then the table.
 run: $(VENV)/.installed
-	$(BIN)/superb run --upstream fbank_no_cmvn --task ks
-	$(BIN)/superb run --upstream fbank --task ks
-	$(BIN)/superb leaderboard --runs results --out results/leaderboard
+	$(BIN)/superb sweep --upstreams fbank_no_cmvn,fbank --tasks all --lrs task --jobs 2
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
