@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from pathlib import Path
 
@@ -134,8 +135,7 @@ def test_sweep_refuses_bad_options_in_one_line(args, message):
 def test_lr_grid_is_validated(tmp_path):
     from benchmark.tasks import load_tasks, tasks_file
 
-    text = tasks_file().read_text().replace("  problem: utterance_classification\n",
-                                            "  problem: utterance_classification\n  lr_grid: [1.0e-3, -1]\n", 1)
+    text = re.sub(r"(?m)^  lr_grid: .*$", "  lr_grid: [1.0e-3, -1]", tasks_file().read_text(), count=1)  # ks
     (tmp_path / "tasks.yaml").write_text(text)
     with pytest.raises(UserError, match=r"ks.lr_grid must be a non-empty list of positive learning rates"):
         load_tasks(tmp_path / "tasks.yaml")
