@@ -253,8 +253,8 @@ def _order(table: Table) -> None:
 def _notes(table: Table, counts: dict[str, int], n_base: int) -> None:
     notes = table.notes
     if table.synthetic:
-        notes.append("Synthetic corpora: a smoke test of the pipeline. These numbers say nothing about the "
-                     "models and are not comparable with published results.")
+        notes.append("Synthetic corpora (eSpeak NG voices in the real layouts): they rank encoders on synthetic "
+                     "speech; the numbers are not comparable with published results on the real corpora.")
     present = [t for t in TASKS if t in set(table.cells["task"])]
     if table.baseline is None:
         notes.append(f"Baseline {table.baseline_name!r} has no run in this table: no cell is shaded "
