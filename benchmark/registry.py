@@ -19,8 +19,11 @@ class Entry:
 
 
 def suggest(name: str, candidates: list[str]) -> str:
-    """Return ``" Did you mean: a, b?"`` for the closest candidates, or ``""``."""
+    """Return ``" Did you mean: a, b?"`` for the closest candidates, or ``""``; a name that differs from
+    a candidate only in case suggests that candidate alone (``KS`` -> ``ks``)."""
     by_lower = {c.lower(): c for c in candidates}
+    if name.lower() in by_lower:
+        return f" Did you mean: {by_lower[name.lower()]}?"
     close = [by_lower[c] for c in difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.5)]
     return f" Did you mean: {', '.join(close)}?" if close else ""
 

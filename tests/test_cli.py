@@ -155,7 +155,7 @@ def test_cache_info_and_clear(tiny_sc, tmp_path):
 
 @pytest.mark.parametrize("args, expected", [
     (["--upstream", "fbank_no_cmvn_typo", "--task", "ks"], "unknown upstream 'fbank_no_cmvn_typo'. Did you mean: fbank_no_cmvn?"),
-    (["--upstream", "fbank", "--task", "KS"], "unknown task 'KS'. Did you mean: ks"),
+    (["--upstream", "fbank", "--task", "KS"], "unknown task 'KS'. Did you mean: ks?"),
     (["--upstream", "fbank", "--task", "ks", "--featurizer", "lastt"], "--featurizer 'lastt' is not one of"),
     (["--upstream", "whisper_encoder", "--upstream-size", "tiny", "--upstream-option", "sise=1", "--task", "ks"],
      "upstream whisper_encoder: does not take option sise. Did you mean: size? It takes size, ckpt"),
