@@ -158,7 +158,7 @@ def score(ctx: RunContext) -> Scored:
     from pyannote.core import Annotation, Segment
     from pyannote.database.util import load_rttm
 
-    spec, features, upstream, config = ctx.spec, ctx.features, ctx.upstream, ctx.config
+    features, upstream, config = ctx.features, ctx.upstream, ctx.config
     options = config["options"]
     stride = upstream.downsample_rate
     labels = {split: [torch.from_numpy(label_frames(u.label, stride)) for u in utts]
