@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmark.errors import UserError
+from benchmark.selection import choose_on_dev
 
 
 @dataclass(frozen=True)
@@ -288,14 +289,13 @@ def summarise(results: list[dict[str, Any]], grids: dict[str, list[float]]) -> d
         by_lr: dict[Any, list[dict[str, Any]]] = {}
         for r in runs:
             by_lr.setdefault(r["config"].get("lr"), []).append(r)
+        dev = {lr: [r["metrics"]["dev"][metric] for r in group] for lr, group in by_lr.items()}
         per_lr = {}
         for lr, group in by_lr.items():
-            dev = [r["metrics"]["dev"][metric] for r in group]
             test = [r["metrics"]["test"][metric] for r in group]
-            per_lr[lr] = {"dev_mean": mean(dev), "test_mean": mean(test), "test_sd": sample_sd(test),
+            per_lr[lr] = {"dev_mean": mean(dev[lr]), "test_mean": mean(test), "test_sd": sample_sd(test),
                           "n": len(group), "seeds": sorted(r["config"]["seed"] for r in group)}
-        pick = max if higher else min
-        chosen = pick(per_lr, key=lambda lr: per_lr[lr]["dev_mean"])
+        chosen = choose_on_dev(dev, higher)
         grid = sorted(lr for lr in grids.get(task, []) if lr is not None)
         entries.append({
             "upstream": upstream, "upstream_id": upstream_id, "task": task, "featurizer": featurizer,

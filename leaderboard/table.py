@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .columns import COLUMN_BY_KEY, COLUMNS, TASKS, columns_of, main_column, task_list
+from benchmark.selection import choose_on_dev, dev_mean
+
+from .columns import COLUMN_BY_KEY, COLUMNS, TASKS, main_column, task_list
 from .score import SCORE_REFERENCES, score_table
 from .shading import shade_cells
 from .task_notes import task_notes
@@ -156,24 +158,24 @@ def select_runs(runs: pd.DataFrame, counts: dict[str, int]) -> pd.DataFrame:
     runs = runs.assign(seed_key=_seed_key(runs)).sort_values(["created", "run_id"])
     unique = runs.drop_duplicates(setting + ["seed_key"], keep="last")  # newest run of a seed wins
     counts["duplicate"] = len(runs) - len(unique)
-    dev_metric = [main_column(t, m).metric for t, m in zip(unique["task"], unique["main_metric"], strict=True)]
-    unique = unique.assign(dev_main=[d.get(m, np.nan) for d, m in zip(unique["dev"], dev_metric, strict=True)])
-    higher = unique["task"].map(lambda t: columns_of(t)[0].higher_is_better)
-    unique["signed_dev"] = unique["dev_main"].where(~higher, -unique["dev_main"])  # lower = better
+    main = [main_column(t, m) for t, m in zip(unique["task"], unique["main_metric"], strict=True)]
+    unique = unique.assign(dev_main=[d.get(c.metric, np.nan) for d, c in zip(unique["dev"], main, strict=True)],
+                           higher=[c.higher_is_better for c in main])
 
-    per = (unique.groupby(setting, dropna=False)
-           .agg(signed_dev=("signed_dev", "mean"), seeds=("run_id", "size")).reset_index())
-    per["no_dev"] = per["signed_dev"].isna()
-    per["neg_seeds"] = -per["seeds"]
-    per["settings"] = per.groupby(["rid", "task"])["lr"].transform("size")
-    per = per.sort_values(["no_dev", "signed_dev", "neg_seeds", "lr", "steps"], na_position="last")
-    chosen = per.drop_duplicates(["rid", "task"], keep="first")
+    chosen = []  # per (row, task): the setting choose_on_dev picks, how many there were, whether any had dev
+    for (rid, task), cell in unique.groupby(["rid", "task"], sort=False):
+        dev = {(lr, steps): list(g["dev_main"]) for (lr, steps), g in cell.groupby(["lr", "steps"], dropna=False)}
+        lr, steps = choose_on_dev(dev, bool(cell["higher"].iat[0]))
+        chosen.append({"rid": rid, "task": task, "lr": lr, "steps": steps, "settings": len(dev),
+                       "no_dev": dev_mean(dev[(lr, steps)]) is None})
+    chosen = pd.DataFrame(chosen, columns=setting + ["settings", "no_dev"])
     several = chosen[chosen["settings"] > 1]
     counts["setting_dev"] = int((~several["no_dev"]).sum())
     counts["setting_nodev"] = int(several["no_dev"].sum())
     kept = unique.merge(chosen[setting + ["settings"]], on=setting, how="inner")
     seed_order = kept["seed"].map(lambda s: (0, s, "") if isinstance(s, int) else (1, 0, str(s)))
-    return kept.assign(seed_order=seed_order).sort_values(["seed_order", "run_id"]).drop(columns="seed_order")
+    return (kept.assign(seed_order=seed_order).sort_values(["seed_order", "run_id"])
+            .drop(columns=["seed_order", "higher"]))
 
 
 def cell_frame(kept: pd.DataFrame) -> pd.DataFrame:

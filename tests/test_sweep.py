@@ -98,6 +98,32 @@ def test_summary_picks_the_best_dev_mean_in_the_metric_direction():
     assert entry["per_lr"]["0.1"]["test_sd"] is None and entry["per_lr"]["0.1"]["n"] == 1
 
 
+def test_summary_and_leaderboard_choose_the_same_lr(tmp_path):
+    """Ties in dev (mean over seeds), unequal seed counts, both metric directions: one choice in both places."""
+    import random
+
+    from leaderboard import build_tables, load_runs
+    from tests.test_leaderboard import write_result
+
+    rng = random.Random(0)
+    results = []
+    for i in range(12):
+        for task, metric, higher in (("ks", "accuracy", True), ("asr", "wer", False)):
+            for lr in (1e-3, 1e-2, 1e-1):
+                for seed in range(rng.choice((1, 2))):
+                    path = write_result(tmp_path, f"u{i}", task, {metric: rng.random()}, seed=seed, lr=lr,
+                                        dev={metric: rng.choice((0.2, 0.3, 0.4))})
+                    result = json.loads(path.read_text())
+                    result["main_metric"]["higher_is_better"] = higher
+                    path.write_text(json.dumps(result))
+                    results.append(result)
+    summary = {(e["upstream"], e["task"]): e["chosen_lr"]
+               for e in summarise(results, {"ks": [1e-3, 1e-2, 1e-1], "asr": [1e-3, 1e-2, 1e-1]})["entries"]}
+    (table,) = build_tables(load_runs(tmp_path))
+    shown = {(table.rows.at[rid, "upstream"], cell["task"]): cell["lr"] for (rid, _), cell in table.cells.iterrows()}
+    assert shown == pytest.approx(summary) and len(summary) == 24
+
+
 def test_profile_trains_each_layer_and_draws_one_picture(tiny_sc, tmp_path):
     ckpt = save_tiny_whisper(tmp_path / "tiny.pt")
     superb("profile", "--upstream", "whisper_encoder", "--upstream-size", "tiny", "--upstream-ckpt", str(ckpt),
