@@ -374,8 +374,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"superb: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("superb: interrupted; rerun the same command to resume", file=sys.stderr)
+    except KeyboardInterrupt as err:  # the sweep's says what finished
+        print(f"superb: interrupted; {err or 'rerun the same command to resume'}", file=sys.stderr)
         return 130
     return 0
 

@@ -4,10 +4,17 @@ An executor has ``workers`` (jobs at once), ``threads`` (intra-op threads per jo
 and ``run(jobs, done)``, which runs every :class:`benchmark.sweep.Job` and calls
 ``done(job, outcome)`` as each finishes. A job that raises is retried up to
 ``retries`` more times; then it is reported (``outcome.error``) and the others go on.
+
+Inside ``with executor:``, SIGTERM raises ``KeyboardInterrupt`` as Ctrl-C does, and an
+executor left by an exception stops its workers (and their children) instead of
+letting them run their jobs to the end.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import traceback
 from collections.abc import Callable
 
@@ -15,6 +22,48 @@ from benchmark.errors import UserError
 from benchmark.sweep import Job, JobOutcome, default_threads, execute_job
 
 Done = Callable[[Job, JobOutcome], None]
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+class _TerminateInterrupts:
+    """While entered (main thread only): SIGTERM raises ``KeyboardInterrupt``, as Ctrl-C does."""
+
+    def __enter__(self):
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGTERM, _interrupt)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
+
+
+def _worker_setup() -> None:
+    """Worker initializer: a process group of its own, so that the driver alone gets the terminal's Ctrl-C
+    and stopping the group stops the worker's own children (corpus generators) too; progress bars on a
+    thread lock, not a semaphore that a stopped worker would leak (with a warning at exit)."""
+    from tqdm import tqdm
+
+    os.setpgid(0, 0)
+    tqdm.set_lock(threading.RLock())
+
+
+def _stop_workers(processes) -> None:
+    """SIGTERM each worker's process group, then SIGKILL what is still alive after 5 s."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for process in processes:
+            try:
+                os.killpg(process.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+        for process in processes:
+            process.join(timeout=5)
+        if not any(p.is_alive() for p in processes):
+            return
 
 
 def _failure(job: Job, err: BaseException, attempts: int) -> JobOutcome:
@@ -31,17 +80,24 @@ class LocalExecutor:
         self.workers, self.retries = workers, retries
         self.threads = threads or default_threads(workers)
         self._pool = None
+        self._signals = _TerminateInterrupts()
 
     def describe(self) -> str:
         return f"local executor, {self.workers} worker(s) x {self.threads} thread(s)"
 
     def __enter__(self):
+        self._signals.__enter__()
         return self
 
-    def __exit__(self, *exc) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def __exit__(self, exc_type, *exc) -> None:
+        try:
+            if self._pool is not None:
+                if exc_type is not None:  # interrupted or failed: stop the jobs still running
+                    _stop_workers(list(self._pool._processes.values()))  # no public API before Python 3.14
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+        finally:
+            self._signals.__exit__()
 
     def run(self, jobs: list[Job], done: Done) -> None:
         if self.workers == 1:
@@ -57,7 +113,8 @@ class LocalExecutor:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
         # spawned, not forked: a fork would inherit torch's thread pools
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_worker_setup)
         return self._pool
 
     def _inline(self, job: Job) -> JobOutcome:
@@ -120,6 +177,7 @@ class RayExecutor:
         self._started = False
         self.workers = workers or 1
         self.threads = threads or default_threads(self.workers)
+        self._signals = _TerminateInterrupts()
 
     def describe(self) -> str:
         where = f"cluster at {self.address}" if self.address else "local Ray instance"
@@ -131,11 +189,13 @@ class RayExecutor:
 
         import ray
 
+        self._signals.__enter__()
         if not ray.is_initialized():
             kwargs = {"address": self.address} if self.address else {"num_cpus": os.cpu_count()}
             try:
                 ray.init(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR, **kwargs)
             except ConnectionError as err:
+                self._signals.__exit__()
                 raise UserError(f"--ray-address {self.address}: no Ray cluster there ({err}); start one with "
                                 f"`ray start --head` or drop --ray-address for a local instance") from None
             self._started = True
@@ -144,6 +204,7 @@ class RayExecutor:
     def __exit__(self, *exc) -> None:
         import ray
 
+        self._signals.__exit__()
         if self._started:
             ray.shutdown()
             self._started = False
@@ -159,7 +220,12 @@ class RayExecutor:
                                  retry_exceptions=True).remote(job)
             pending[ref] = job
         while pending:
-            ready, _ = ray.wait(list(pending), num_returns=1)
+            try:
+                ready, _ = ray.wait(list(pending), num_returns=1)
+            except KeyboardInterrupt:  # on a cluster, the tasks would run on
+                for ref in pending:
+                    ray.cancel(ref, force=True)
+                raise
             job = pending.pop(ready[0])
             try:
                 outcome = ray.get(ready[0])

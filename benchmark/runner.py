@@ -95,20 +95,27 @@ def uses_pooled_path(head_cls, req: RunRequest) -> bool:
     return bool(req.pooled and getattr(head_cls, "pooled_equivalent", False) and not req.layer_norm)
 
 
-def resolve_corpus(spec, data: Path | None, progress: bool) -> tuple[Path, bool]:
-    """The corpus root and whether it is synthetic."""
+def locate_corpus(spec, data: Path | None) -> tuple[Path, bool]:
+    """The corpus root, generating nothing, and whether it is the default synthetic one (to generate)."""
     from benchmark.corpora import CORPUS_FORMATS
 
-    fmt = CORPUS_FORMATS[spec.corpus["format"]]
     env = spec.corpus.get("env")
     if data is None and env and os.environ.get(env):
         data = Path(os.environ[env])
-    if data is None:
-        if spec.corpus["default"] != "synthetic":
-            raise UserError(f"task {spec.name}: no corpus given; pass --data PATH or set {env}")
-        root = Path(fmt.generate(progress=progress))
-    else:
-        root = Path(data).expanduser()
+    if data is not None:
+        return Path(data).expanduser(), False
+    if spec.corpus["default"] != "synthetic":
+        raise UserError(f"task {spec.name}: no corpus given; pass --data PATH or set {env}")
+    return Path(CORPUS_FORMATS[spec.corpus["format"]].synthetic_root()), True
+
+
+def resolve_corpus(spec, data: Path | None, progress: bool) -> tuple[Path, bool]:
+    """The corpus root (a default synthetic one generated now) and whether it is synthetic."""
+    from benchmark.corpora import CORPUS_FORMATS
+
+    root, default = locate_corpus(spec, data)
+    if default:
+        root = Path(CORPUS_FORMATS[spec.corpus["format"]].generate(progress=progress))
     return root, (root / "README.synthetic.txt").exists()
 
 

@@ -1,7 +1,7 @@
 """``superb sweep``: upstreams x tasks x learning rates x seeds, extracted once, trained side by side.
 
-1. **Corpora**: each task's corpus is resolved in this process (a synthetic one is
-   generated once, before any job starts).
+1. **Corpora**: one job per default synthetic corpus not yet generated, run side by
+   side on the executor (each with the job's threads as generator processes).
 2. **Extraction**: one job per upstream fills the feature cache for every corpus its
    tasks read (``run(..., stop_after="extract")``). The cache is locked per upstream,
    so one job per upstream is what keeps two jobs from extracting the same thing.
@@ -13,7 +13,8 @@
    over seeds; whether the lr sits on the edge of the grid. Written to
    ``<out>/sweeps/<sweep id>.json``; the leaderboard is then regenerated.
 
-Jobs run on an executor (:mod:`benchmark.executors`): local processes or Ray.
+Jobs run on an executor (:mod:`benchmark.executors`): local processes or Ray. An
+interrupted sweep (Ctrl-C, SIGTERM) stops its workers and says what finished.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ class Job:
     """One unit of work for an executor.
 
     Attributes:
-        kind: ``"extract"`` (fill the cache for ``requests``) or ``"train"`` (exactly one request).
-        requests: :class:`benchmark.runner.RunRequest` objects, run in order.
+        kind: ``"corpus"`` (generate the :class:`CorpusRequest` ``requests``), ``"extract"`` (fill
+            the cache for ``requests``) or ``"train"`` (exactly one request).
+        requests: :class:`benchmark.runner.RunRequest` objects (a corpus job: :class:`CorpusRequest`),
+            run in order.
         label: what the progress line calls it.
         cpus: intra-op threads (and CPUs requested from Ray).
         gpus: GPUs requested from Ray (0 on the local executor).
@@ -49,6 +52,15 @@ class Job:
     label: str
     cpus: int = 1
     gpus: float = 0.0
+
+
+@dataclass(frozen=True)
+class CorpusRequest:
+    """Generate the default synthetic corpus of ``format`` (a key of ``CORPUS_FORMATS``) at ``root``."""
+
+    format: str
+    root: Path
+    progress: bool = False
 
 
 @dataclass
@@ -77,14 +89,26 @@ def execute_job(job: Job) -> JobOutcome:
     start = time.perf_counter()
     outcome = JobOutcome(job.label)
     try:
-        outputs = [run(req) for req in job.requests]
+        if job.kind == "corpus":
+            outcome.results = [{"root": str(generate_corpus(req, workers=job.cpus))} for req in job.requests]
+        else:
+            outputs = [run(req) for req in job.requests]
+            outcome.results = [out.result for out in outputs]
+            outcome.reused = all(out.reused for out in outputs)
     except UserError as err:
         outcome.error = str(err)
-    else:
-        outcome.results = [out.result for out in outputs]
-        outcome.reused = all(out.reused for out in outputs)
     outcome.seconds = time.perf_counter() - start
     return outcome
+
+
+def generate_corpus(req: CorpusRequest, workers: int) -> Path:
+    """Generate ``req``'s corpus (unless complete) with ``workers`` processes; returns its root."""
+    from benchmark.corpora import CORPUS_FORMATS
+
+    root = Path(CORPUS_FORMATS[req.format].generate(progress=req.progress, workers=workers))
+    if root.resolve() != req.root.resolve():
+        raise RuntimeError(f"{req.format}: generated {root}, planned {req.root}")
+    return root
 
 
 @dataclass(frozen=True)
@@ -126,18 +150,20 @@ def parse_tasks(text: str) -> tuple[str, ...]:
 class Plan:
     """The jobs of a sweep, in the order they run."""
 
+    corpora: list[Job]  # one per default synthetic corpus still to generate
     extract: list[Job]
     train: list[Job]
     grids: dict[str, list[float]]  # task -> the lrs tried
 
 
-def plan(sweep: SweepRequest, *, threads: int, progress: bool = True, bars_in_jobs: bool = False) -> Plan:
-    """Resolve corpora (generating synthetic ones now) and list the extraction and training jobs.
+def plan(sweep: SweepRequest, *, threads: int, bars_in_jobs: bool = False) -> Plan:
+    """Locate corpora (generating nothing) and list the corpus, extraction and training jobs.
 
-    ``bars_in_jobs``: extraction jobs show progress bars (one job at a time only).
+    ``bars_in_jobs``: corpus and extraction jobs show progress bars (one job at a time only).
     """
     from benchmark.cache import default_cache_dir
-    from benchmark.runner import RunRequest, check_options, resolve_corpus, uses_pooled_path
+    from benchmark.corpora.synthetic.synthesis import MARKER
+    from benchmark.runner import RunRequest, check_options, locate_corpus, uses_pooled_path
     from benchmark.tasks import get_task
     from downstreams import HEADS
 
@@ -145,10 +171,14 @@ def plan(sweep: SweepRequest, *, threads: int, progress: bool = True, bars_in_jo
     out = Path(sweep.out).resolve()
     grids: dict[str, list[float]] = {}
     roots: dict[str, Path] = {}
+    to_generate: dict[Path, CorpusRequest] = {}  # SID and ASV share one VoxCeleb1: one job
     for task in sweep.tasks:
         spec = get_task(task)
-        root, synthetic = resolve_corpus(spec, sweep.data.get(task), progress)
+        root, default = locate_corpus(spec, sweep.data.get(task))
         roots[task] = root
+        if default and not (root / MARKER).is_file():
+            to_generate.setdefault(root, CorpusRequest(spec.corpus["format"], root, bars_in_jobs))
+        synthetic = default or (root / "README.synthetic.txt").exists()
         if spec.head is None:
             grids[task] = []
         elif sweep.lrs == "grid":
@@ -157,6 +187,7 @@ def plan(sweep: SweepRequest, *, threads: int, progress: bool = True, bars_in_jo
             grids[task] = [float(spec.training(synthetic)["lr"])]
         else:
             grids[task] = [float(lr) for lr in sweep.lrs]
+    corpora = [Job("corpus", (req,), f"corpus {root.name}", cpus=threads) for root, req in to_generate.items()]
     extract, train = [], []
     for upstream in sweep.upstreams:
         base = RunRequest(upstream=upstream, task=sweep.tasks[0], featurizer=sweep.featurizer, out=out,
@@ -164,13 +195,13 @@ def plan(sweep: SweepRequest, *, threads: int, progress: bool = True, bars_in_jo
                           **sweep.device_options)
         on_gpu = base.device != "cpu"
         check_options(base)
-        corpora = {}  # one extraction request per distinct corpus (and level) of this upstream
+        read = {}  # one extraction request per distinct corpus (and level) of this upstream
         for task in sweep.tasks:
             spec = get_task(task)
-            corpora.setdefault((str(roots[task]), spec.gain_db), replace(
+            read.setdefault((str(roots[task]), spec.gain_db), replace(
                 base, task=task, data=roots[task], stop_after="extract", progress=bars_in_jobs))
-        extract.append(Job("extract", tuple(corpora.values()), f"extract {upstream}: "
-                           + ", ".join(sorted({r.task for r in corpora.values()})), cpus=threads,
+        extract.append(Job("extract", tuple(read.values()), f"extract {upstream}: "
+                           + ", ".join(sorted({r.task for r in read.values()})), cpus=threads,
                            gpus=1.0 if on_gpu else 0.0))
         for task in sweep.tasks:
             spec = get_task(task)
@@ -183,33 +214,46 @@ def plan(sweep: SweepRequest, *, threads: int, progress: bool = True, bars_in_jo
                     label = f"{task} / {upstream}" + (f" lr {lr:g} seed {seed}" if trained else "")
                     train.append(Job("train", (req,), label, cpus=threads,
                                      gpus=0.5 if on_gpu and not pooled else 0.0))
-    return Plan(extract, train, grids)
+    return Plan(corpora, extract, train, grids)
 
 
 def run_sweep(sweep: SweepRequest, executor, *, dry_run: bool = False, progress: bool = True,
               write=print) -> dict[str, Any] | None:
-    """Run (or with ``dry_run`` list) the sweep; returns the summary (``None`` on a dry run)."""
-    jobs_plan = plan(sweep, threads=executor.threads, progress=progress,
-                     bars_in_jobs=progress and executor.workers == 1)
+    """Run (or with ``dry_run`` list) the sweep; returns the summary (``None`` on a dry run).
+
+    Interrupted (Ctrl-C, SIGTERM), it stops the executor's workers and raises
+    ``KeyboardInterrupt`` with one line saying what finished and how to resume.
+    """
+    jobs_plan = plan(sweep, threads=executor.threads, bars_in_jobs=progress and executor.workers == 1)
     if dry_run:
-        todo = 0
-        for job in jobs_plan.train:
-            done = already_done(job)
-            todo += not done
-            write(f"{'done  ' if done else 'to run'} {job.label}")
-        write(f"{len(jobs_plan.train)} training jobs, {todo} to run, after {len(jobs_plan.extract)} extraction "
-              f"job(s) (one per upstream; a filled cache makes them quick)")
+        _list_jobs(jobs_plan, write)
         return None
-    write(f"sweep: {len(jobs_plan.extract)} extraction job(s), then {len(jobs_plan.train)} training jobs; "
-          f"{executor.describe()}")
+    write(f"sweep: {len(jobs_plan.corpora)} corpus job(s), {len(jobs_plan.extract)} extraction job(s), then "
+          f"{len(jobs_plan.train)} training jobs; {executor.describe()}")
     failures: list[JobOutcome] = []
-    with executor:
-        _run_phase("extract", jobs_plan.extract, executor, failures, write)
-        failed = {o.label for o in failures}
-        failed_upstreams = {job.requests[0].upstream for job in jobs_plan.extract if job.label in failed}
-        train = [job for job in jobs_plan.train if job.requests[0].upstream not in failed_upstreams]
-        outcomes = _run_phase("train", train, executor, failures, write)
-    results = [r for o in outcomes if o.error is None for r in o.results]
+    finished: dict[str, list[JobOutcome]] = {}
+    try:
+        with executor:
+            _run_phase("corpus", jobs_plan.corpora, executor, failures, write, finished)
+            failed = {o.label for o in failures}
+            no_corpus = {req.root for job in jobs_plan.corpora if job.label in failed for req in job.requests}
+            extract = [replace(job, requests=kept) for job in jobs_plan.extract
+                       if (kept := tuple(req for req in job.requests if req.data not in no_corpus))]
+            _run_phase("extract", extract, executor, failures, write, finished)
+            failed = {o.label for o in failures}
+            no_features = {job.requests[0].upstream for job in extract if job.label in failed}
+            train = [job for job in jobs_plan.train
+                     if job.requests[0].upstream not in no_features and job.requests[0].data not in no_corpus]
+            _run_phase("train", train, executor, failures, write, finished)
+    except KeyboardInterrupt:
+        planned = {("corpus", "corpus"): jobs_plan.corpora, ("extract", "extraction"): jobs_plan.extract,
+                   ("train", "training"): jobs_plan.train}
+        counts = ", ".join(f"{sum(o.error is None for o in finished.get(phase, []))}/{len(jobs)} {name}"
+                           for (phase, name), jobs in planned.items() if jobs)
+        raise KeyboardInterrupt(f"sweep stopped with its workers; finished and kept: {counts} jobs; rerun the same "
+                                f"command to resume (finished jobs are not rerun, a started training resumes "
+                                f"from its checkpoint)") from None
+    results = [r for o in finished["train"] if o.error is None for r in o.results]
     summary = summarise(results, jobs_plan.grids)
     summary.update({"sweep_id": sweep.sweep_id(), "request": json.loads(json.dumps(asdict(sweep), default=str)),
                     "executor": executor.describe(),
@@ -234,6 +278,19 @@ def run_sweep(sweep: SweepRequest, executor, *, dry_run: bool = False, progress:
     return summary
 
 
+def _list_jobs(jobs_plan: Plan, write) -> None:
+    """The dry run: each training job, done or to run (a job on a corpus not yet generated is to run)."""
+    pending = {req.root for job in jobs_plan.corpora for req in job.requests}
+    todo = 0
+    for job in jobs_plan.train:
+        done = job.requests[0].data not in pending and already_done(job)
+        todo += not done
+        write(f"{'done  ' if done else 'to run'} {job.label}")
+    write(f"{len(jobs_plan.train)} training jobs, {todo} to run, after {len(jobs_plan.corpora)} corpus job(s) "
+          f"(synthetic corpora to generate: {', '.join(j.label.split()[1] for j in jobs_plan.corpora) or 'none'}) "
+          f"and {len(jobs_plan.extract)} extraction job(s) (one per upstream; a filled cache makes them quick)")
+
+
 def already_done(job: Job) -> bool:
     """True when every request of ``job`` already has its finished result (run ids computed, nothing run)."""
     from benchmark.runner import run
@@ -241,11 +298,13 @@ def already_done(job: Job) -> bool:
     return all(run(replace(req, stop_after="plan")).reused for req in job.requests)
 
 
-def _run_phase(name: str, jobs: list[Job], executor, failures: list[JobOutcome], write) -> list[JobOutcome]:
+def _run_phase(name: str, jobs: list[Job], executor, failures: list[JobOutcome], write,
+               finished: dict[str, list[JobOutcome]]) -> None:
+    """Run ``jobs``, appending each outcome to ``finished[name]`` as it comes (an interrupt keeps the count)."""
     from benchmark.clock import JobClock
 
     clock = JobClock(len(jobs), executor.workers)
-    outcomes: list[JobOutcome] = []
+    outcomes = finished.setdefault(name, [])
 
     def done(job: Job, outcome: JobOutcome) -> None:
         clock.finished(outcome.seconds, outcome.reused)
@@ -254,6 +313,8 @@ def _run_phase(name: str, jobs: list[Job], executor, failures: list[JobOutcome],
         if outcome.error is not None:
             failures.append(outcome)
             write(f"{head}: FAILED after {outcome.attempts} attempt(s): {outcome.error}{clock.left()}")
+        elif job.kind == "corpus":
+            write(f"{head}: generated in {outcome.seconds:.0f} s{clock.left()}")
         elif job.kind == "extract":
             write(f"{head}: cache filled in {outcome.seconds:.0f} s{clock.left()}")
         else:
@@ -261,8 +322,8 @@ def _run_phase(name: str, jobs: list[Job], executor, failures: list[JobOutcome],
                   f"({'already done' if outcome.reused else f'{outcome.seconds:.0f} s'}){clock.left()}")
         sys.stdout.flush()
 
-    executor.run(jobs, done)
-    return outcomes
+    if jobs:
+        executor.run(jobs, done)
 
 
 def _scores(result: dict[str, Any]) -> str:

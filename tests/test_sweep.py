@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import statistics
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +17,7 @@ import pytest
 from benchmark.errors import UserError
 from benchmark.executors import LocalExecutor, RayExecutor
 from benchmark.sweep import Job, JobOutcome, SweepRequest, run_sweep, summarise
-from tests.conftest import superb
+from tests.conftest import REPO, superb
 from tests.tiny_upstreams import save_tiny_whisper, single_thread  # noqa: F401 - fixture
 
 STEPS = 30
@@ -80,6 +85,55 @@ def test_a_crashing_job_is_retried_then_reported_and_the_others_finish(monkeypat
     assert calls == {"always": 3, "once": 2, "fine": 1}
     assert seen["always"].error == "crashed: RuntimeError: worker lost" and seen["always"].attempts == 3
     assert seen["once"].error is None and seen["once"].attempts == 2 and seen["fine"].error is None
+
+
+def _children(pid: int) -> set[int]:
+    """Pids whose parent is ``pid`` (from /proc)."""
+    kids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                kids.add(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process parents from /proc")
+def test_an_interrupted_sweep_stops_its_workers_and_a_rerun_finishes(tiny_sc, tmp_path):
+    args = ["sweep", "--upstreams", "fbank_no_cmvn", "--tasks", "ks", "--data", f"ks={tiny_sc}", "--lrs", "1e-3,1e-2",
+            "--steps", "2000", "--jobs", "2", "--out", str(tmp_path), "--quiet"]
+    driver = subprocess.Popen([sys.executable, "-m", "benchmark.cli", *args], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        for line in driver.stdout:  # the training jobs go to the two workers right after extraction
+            if line.startswith("[extract 1/1]"):
+                break
+        time.sleep(1.0)
+        workers = _children(driver.pid)
+        assert len(workers) >= 2
+        driver.send_signal(signal.SIGINT)
+        _, stderr = driver.communicate(timeout=30)
+    finally:
+        driver.kill()
+    assert driver.returncode == 130
+    (message,) = stderr.strip().splitlines()
+    assert "finished and kept:" in message and "rerun the same command to resume" in message
+    deadline = time.monotonic() + 5
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)]
+
+    superb(*args)  # the rerun resumes and finishes
+    results = [json.loads(p.read_text()) for p in tmp_path.glob("*/ks/*/result.json")]
+    assert sorted(r["config"]["lr"] for r in results) == [1e-3, 1e-2]
 
 
 def _result(lr, seed, dev, test, higher=True, task="asr", metric="wer"):

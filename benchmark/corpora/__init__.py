@@ -28,8 +28,22 @@ class CorpusFormat:
     def load(self, root, *, seed: int = 0):
         return import_target(self.loader)(root, seed=seed)
 
-    def generate(self, progress: bool = True):
-        return import_target(self.synthetic)(progress=progress)
+    def generate(self, progress: bool = True, workers: int | None = None):
+        """Generate the default synthetic corpus (unless complete) with ``workers`` processes; its root."""
+        return import_target(self.synthetic)(progress=progress, workers=workers)
+
+    def synthetic_root(self):
+        """Where :meth:`generate` puts the default synthetic corpus, generating nothing.
+
+        The generator's ``default_root`` called with the generator's own defaults.
+        """
+        import inspect
+        import sys
+
+        ensure = import_target(self.synthetic)
+        default_root = sys.modules[ensure.__module__].default_root
+        defaults = inspect.signature(ensure).parameters
+        return default_root(*(defaults[name].default for name in inspect.signature(default_root).parameters))
 
 
 CORPUS_FORMATS: dict[str, CorpusFormat] = {
