@@ -185,7 +185,6 @@ class RayExecutor:
 
     def __enter__(self):
         import logging
-        import os
 
         import ray
 

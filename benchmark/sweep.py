@@ -287,7 +287,7 @@ def _list_jobs(jobs_plan: Plan, write) -> None:
         todo += not done
         write(f"{'done  ' if done else 'to run'} {job.label}")
     write(f"{len(jobs_plan.train)} training jobs, {todo} to run, after {len(jobs_plan.corpora)} corpus job(s) "
-          f"(synthetic corpora to generate: {', '.join(j.label.split()[1] for j in jobs_plan.corpora) or 'none'}) "
+          f"({', '.join(sorted(root.name for root in pending)) or 'every corpus is there'}) "
           f"and {len(jobs_plan.extract)} extraction job(s) (one per upstream; a filled cache makes them quick)")
 
 

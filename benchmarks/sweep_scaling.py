@@ -31,13 +31,14 @@ def main() -> None:
 
     from benchmark.cli import number_list
     from benchmark.executors import LocalExecutor, RayExecutor
-    from benchmark.sweep import SweepRequest, parse_tasks, plan, run_sweep
+    from benchmark.sweep import SweepRequest, execute_job, parse_tasks, plan, run_sweep
 
     work = Path(tempfile.mkdtemp(prefix="sweep-scaling-"))
     sweep = SweepRequest(upstreams=tuple(args.upstreams.split(",")), tasks=parse_tasks(args.tasks),
                          lrs=number_list(args.lrs, float, "--lrs"), seeds=number_list(args.seeds, int, "--seeds"),
                          steps=args.steps)
-    plan(sweep, threads=1)  # generates the synthetic corpora before any timing
+    for job in plan(sweep, threads=2).corpora:  # the synthetic corpora, generated before any timing
+        execute_job(job)
     rows = []
     for name, make in (("local, 1 worker x 2 threads", lambda: LocalExecutor(1)),
                        ("local, 2 workers x 1 thread", lambda: LocalExecutor(2)),

@@ -16,7 +16,7 @@ import pytest
 
 from benchmark.errors import UserError
 from benchmark.executors import LocalExecutor, RayExecutor
-from benchmark.sweep import Job, JobOutcome, SweepRequest, run_sweep, summarise
+from benchmark.sweep import Job, JobOutcome, SweepRequest, plan, run_sweep, summarise
 from tests.conftest import REPO, superb
 from tests.tiny_upstreams import save_tiny_whisper, single_thread  # noqa: F401 - fixture
 
@@ -85,6 +85,19 @@ def test_a_crashing_job_is_retried_then_reported_and_the_others_finish(monkeypat
     assert calls == {"always": 3, "once": 2, "fine": 1}
     assert seen["always"].error == "crashed: RuntimeError: worker lost" and seen["always"].attempts == 3
     assert seen["once"].error is None and seen["once"].attempts == 2 and seen["fine"].error is None
+
+
+def test_missing_synthetic_corpora_become_jobs_and_a_dry_run_generates_none(tmp_path, monkeypatch):
+    monkeypatch.setenv("SUPERB_DATA_DIR", str(tmp_path / "data"))
+    sweep = SweepRequest(upstreams=("fbank_no_cmvn",), tasks=("ks", "sid", "asv"), lrs="task", out=tmp_path / "out")
+    corpora = plan(sweep, threads=1).corpora
+    assert sorted(job.label for job in corpora) == ["corpus speech_commands_v0.01-3000-s0",
+                                                    "corpus voxceleb1-48-s0"]  # SID and ASV share one
+    assert all(job.kind == "corpus" for job in corpora)
+    lines: list[str] = []
+    run_sweep(sweep, LocalExecutor(2), dry_run=True, progress=False, write=lines.append)
+    assert [line.split()[0] for line in lines[:-1]] == ["to", "to", "to"] and "after 2 corpus job(s)" in lines[-1]
+    assert not (tmp_path / "data").exists()
 
 
 def _children(pid: int) -> set[int]:
