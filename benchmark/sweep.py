@@ -1,7 +1,7 @@
 """``superb sweep``: upstreams x tasks x learning rates x seeds, extracted once, trained side by side.
 
 1. **Corpora**: one job per default synthetic corpus not yet generated, run side by
-   side on the executor (each with the job's threads as generator processes).
+   side on the executor (each with one generator process per core).
 2. **Extraction**: one job per upstream fills the feature cache for every corpus its
    tasks read (``run(..., stop_after="extract")``). The cache is locked per upstream,
    so one job per upstream is what keeps two jobs from extracting the same thing.
@@ -90,7 +90,7 @@ def execute_job(job: Job) -> JobOutcome:
     outcome = JobOutcome(job.label)
     try:
         if job.kind == "corpus":
-            outcome.results = [{"root": str(generate_corpus(req, workers=job.cpus))} for req in job.requests]
+            outcome.results = [{"root": str(generate_corpus(req))} for req in job.requests]
         else:
             outputs = [run(req) for req in job.requests]
             outcome.results = [out.result for out in outputs]
@@ -101,11 +101,16 @@ def execute_job(job: Job) -> JobOutcome:
     return outcome
 
 
-def generate_corpus(req: CorpusRequest, workers: int) -> Path:
-    """Generate ``req``'s corpus (unless complete) with ``workers`` processes; returns its root."""
+def generate_corpus(req: CorpusRequest) -> Path:
+    """Generate ``req``'s corpus (unless complete); returns its root.
+
+    One generator process per core of this machine, whatever the job's threads: while
+    corpora are generated side by side the cores are shared, and the last one left (the
+    longest) still keeps every core busy.
+    """
     from benchmark.corpora import CORPUS_FORMATS
 
-    root = Path(CORPUS_FORMATS[req.format].generate(progress=req.progress, workers=workers))
+    root = Path(CORPUS_FORMATS[req.format].generate(progress=req.progress, workers=os.cpu_count() or 1))
     if root.resolve() != req.root.resolve():
         raise RuntimeError(f"{req.format}: generated {root}, planned {req.root}")
     return root
