@@ -31,7 +31,7 @@ OPTIONAL_SCHEMA: dict[str, Any] = {  # tasks without a trained head (QbE) leave 
     "sampler": str,
     "training": TRAINING_KEYS,
 }
-SYNTHETIC_SECTIONS = ("head", "specaugment", "lr_grid")  # synthetic overrides that are not training keys
+SYNTHETIC_SECTIONS = ("head", "options", "lr_grid")  # synthetic overrides that are not training keys
 FREE_SECTIONS = ("synthetic", "departures", "options", "leaderboard", "lr_grid")  # checked below / by the problem
 # How the leaderboard treats the task (docs/leaderboard.md); every key optional.
 LEADERBOARD_KEYS = {"noise_floor": float, "published_comparable": bool, "published_note": str}
@@ -127,10 +127,11 @@ class TaskSpec:
         return [float(lr) for lr in grid]
 
     def options_for(self, synthetic: bool) -> dict[str, Any]:
-        """``options``; ``synthetic.specaugment`` overrides some SpecAugment settings on the synthetic corpus."""
+        """``options``; on the synthetic corpus ``synthetic.options`` overrides some of them (a mapping
+        option, such as ``specaugment``, key by key)."""
         options = self.options
-        if synthetic and "specaugment" in self.raw.get("synthetic", {}):
-            options["specaugment"] = {**options["specaugment"], **self.raw["synthetic"]["specaugment"]}
+        for key, value in (self.raw.get("synthetic", {}).get("options", {}) if synthetic else {}).items():
+            options[key] = {**options[key], **value} if isinstance(value, dict) else value
         return options
 
     def head_arguments(self, synthetic: bool) -> dict[str, Any]:
@@ -220,11 +221,8 @@ def _validate(path: Path, name: str, entry: Any) -> None:
                 raise UserError(f"{path}: {name}.synthetic.head must map some of the head's arguments "
                                 f"({', '.join(sorted(known)) or 'none'}) to values")
             continue
-        if key == "specaugment":
-            known = set(entry.get("options", {}).get("specaugment", {}))
-            if not isinstance(value, dict) or set(value) - known:
-                raise UserError(f"{path}: {name}.synthetic.specaugment must map some of options.specaugment's keys "
-                                f"({', '.join(sorted(known)) or 'none'}) to values")
+        if key == "options":
+            _check_synthetic_options(path, name, entry.get("options", {}), value)
             continue
         if key not in TRAINING_KEYS:
             raise UserError(f"{path}: {name}.synthetic.{key} is not a training key.{suggest(key, list(TRAINING_KEYS))}")
@@ -243,6 +241,17 @@ def _validate(path: Path, name: str, entry: Any) -> None:
         for source, settings in (("training", entry.get("training", {})), ("synthetic", overrides)):
             if key in settings and not settings[key] > 0:
                 raise UserError(f"{path}: {name}.{source}.{key} must be positive, got {settings[key]!r}")
+
+
+def _check_synthetic_options(path: Path, name: str, options: dict, overrides: Any) -> None:
+    """``synthetic.options`` may only change options the task has, and a mapping option only in its own keys."""
+    if not isinstance(overrides, dict) or set(overrides) - set(options):
+        raise UserError(f"{path}: {name}.synthetic.options must map some of the task's options "
+                        f"({', '.join(sorted(options)) or 'none'}) to values")
+    for key, value in overrides.items():
+        if isinstance(options[key], dict) and not (isinstance(value, dict) and set(value) <= set(options[key])):
+            raise UserError(f"{path}: {name}.synthetic.options.{key} must map some of options.{key}'s keys "
+                            f"({', '.join(sorted(options[key]))}) to values")
 
 
 def load_tasks(path: Path | None = None) -> dict[str, TaskSpec]:

@@ -27,7 +27,9 @@ def test_shipped_tasks_are_valid():
     asr = tasks["asr"]  # short synthetic utterances: narrower time masks, s3prl's on the real corpus
     assert asr.options_for(False)["specaugment"]["time_mask_width"] == 40 == asr.options["specaugment"]["time_mask_width"]
     assert asr.options_for(True)["specaugment"]["time_mask_width"] < 40
-    assert asr.options_for(True)["specaugment"]["freq_masks"] == 4 and "specaugment" not in asr.training(True)
+    assert asr.options_for(True)["specaugment"]["freq_masks"] == 4 and "options" not in asr.training(True)
+    assert asr.options_for(True)["standardize"] is True and asr.options_for(False)["standardize"] is False
+    assert asr.options["standardize"] is False  # options_for never changes the task's own options
 
 
 @pytest.mark.parametrize("old,new,expected", [
@@ -39,7 +41,8 @@ def test_shipped_tasks_are_valid():
     ("  problem: utterance_classification", "  problem: [oops", "YAML syntax error at line"),
     ("    steps: 20000\n", "    stepz: 20000\n", "ks.synthetic.stepz is not a training key"),
     ("    gain_db: -3.0", "    gain_db: loud", "ks.corpus.gain_db must be a number, got 'loud'"),
-    ("      time_mask_width: 8", "      time_mask_wide: 8", "asr.synthetic.specaugment must map some of"),
+    ("      time_mask_width: 8", "      time_mask_wide: 8", "asr.synthetic.options.specaugment must map some of"),
+    ("      standardize: true", "      standardise: true", "asr.synthetic.options must map some of the task's options"),
     ("    gain_db: -3.0", "    gian_db: -3.0", "ks.corpus.gian_db is not a known key"),
 ])
 def test_malformed_entries_name_file_and_key(tmp_path, old, new, expected):

@@ -3,7 +3,9 @@
 Targets come from each utterance's transcript (``Utterance.label``) as the units of
 ``options.units`` (``phones``, ``characters`` or ``slots``, see :mod:`benchmark.transcripts`).
 Training batches are length-bucketed (:mod:`benchmark.bucketing`); SpecAugment
-(``options.specaugment``) is applied to the featurizer's output while training.
+(``options.specaugment``) is applied to the featurizer's output while training, after
+the optional per-dimension standardisation with the training set's statistics
+(``options.standardize``, :mod:`benchmark.standardizer`).
 Evaluation decodes greedily (best path, repeats merged, blanks dropped) and scores
 with the task's metric: PER for phones, WER (and CER) for characters, slot-type F1
 (and slot-value CER) for slots.
@@ -22,6 +24,7 @@ from benchmark.featurizer import Featurizer
 from benchmark.metrics import METRICS
 from benchmark.problems import RunContext, Scored
 from benchmark.specaugment import SpecAugment
+from benchmark.standardizer import Standardizer, fit_standardizer
 from benchmark.transcripts import Units, as_text, targets, units_for
 from benchmark.training import TrainSettings, train
 
@@ -33,17 +36,21 @@ BLANK = 0
 
 
 class CtcModel(nn.Module):
-    """Featurizer, optional SpecAugment, then a CTC head; returns per-frame log-probabilities."""
+    """Featurizer, optional standardisation and SpecAugment, then a CTC head; returns per-frame log-probabilities."""
 
-    def __init__(self, featurizer: Featurizer, head: nn.Module, augment: SpecAugment | None = None):
+    def __init__(self, featurizer: Featurizer, head: nn.Module, augment: SpecAugment | None = None,
+                 standardizer: Standardizer | None = None):
         super().__init__()
         self.featurizer = featurizer
+        self.standardizer = standardizer
         self.augment = augment
         self.head = head
 
     def forward(self, frames: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
         """``(batch, frames, layers, dim)`` and ``(batch,)`` to ``(batch, frames, outputs)`` log-probs and lengths."""
         features = self.featurizer(frames)
+        if self.standardizer is not None:
+            features = self.standardizer(features)
         if self.augment is not None:
             features = self.augment(features, lengths)
         logits, lengths = self.head(features, lengths)
@@ -82,7 +89,10 @@ def score(ctx: RunContext) -> Scored:
     ids = {split: [torch.tensor(units.encode(s)) for s in seqs] for split, seqs in symbols.items()}
     augment = SpecAugment(**options["specaugment"]) if options.get("specaugment") else None
     featurizer = Featurizer(upstream.num_layers, config["featurizer"], config["layer_norm"])
-    model = CtcModel(featurizer, ctx.head_cls(upstream.hidden_size, len(units), **config["head_args"]), augment)
+    standardizer = (fit_standardizer(features["train"].frames.batch, len(ctx.splits["train"]), featurizer)
+                    if options.get("standardize") else None)
+    model = CtcModel(featurizer, ctx.head_cls(upstream.hidden_size, len(units), **config["head_args"]), augment,
+                     standardizer)
     model.to(ctx.device)
     settings = TrainSettings.from_config(config)
     max_frames = BATCH_SECONDS * 16_000 // upstream.downsample_rate

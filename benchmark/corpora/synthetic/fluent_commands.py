@@ -18,7 +18,6 @@ Run ``python -m benchmark.corpora.synthetic.fluent_commands --out DIR`` or call
 
 from __future__ import annotations
 
-import argparse
 import csv
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,13 +25,14 @@ from pathlib import Path
 import numpy as np
 
 from benchmark.corpora.loaders.fluent_commands import COLUMNS, CSV_FILES, INTENTS
+from benchmark.corpora.synthetic.command import generator_main
 from benchmark.corpora.synthetic.synthesis import (
     Speaker,
     default_data_dir,
-    ensure_generated,
+    ensure_corpus,
     make_speakers,
     noise,
-    render_in_fresh_processes,
+    render_plan,
     speak,
     speaker_table,
     to_pcm16,
@@ -134,11 +134,9 @@ def render_take(take: Take, seed: int) -> np.ndarray:
     return to_pcm16(out / max(1.0, np.max(np.abs(out)) / 0.99))
 
 
-def _render_shard(out_dir: str, takes: list[Take], seed: int) -> int:
-    """Render ``takes`` in order in a fresh process (see :func:`.synthesis.render_in_fresh_processes`)."""
-    for take in takes:
-        write_wav(Path(out_dir) / take.relpath, render_take(take, seed))
-    return len(takes)
+def _write_take(out: Path, take: Take, seed: int) -> None:
+    """Render and write one take (in a worker process; see :func:`.synthesis.render_plan`)."""
+    write_wav(out / take.relpath, render_take(take, seed))
 
 
 def _write_text_files(root: Path, takes: list[Take], params: dict) -> None:
@@ -175,9 +173,8 @@ def _generate(out: Path, takes: list[Take], params: dict, progress: bool, worker
     for speaker in {t.speaker for t in takes}:
         (out / "wavs" / "speakers" / speaker.id).mkdir(parents=True)
     _write_text_files(out, takes, params)
-    shards = [takes[i:i + SHARD_UTTERANCES] for i in range(0, len(takes), SHARD_UTTERANCES)]
-    render_in_fresh_processes(_render_shard, out, shards, params["seed"], workers=workers, progress=progress,
-                              desc="synthesising fluent speech commands", unit="utt")
+    render_plan(_write_take, out, takes, params["seed"], shard_size=SHARD_UTTERANCES, workers=workers,
+                progress=progress, desc="synthesising fluent speech commands", unit="utt")
 
 
 def ensure_synthetic_fluent_commands(root: Path | None = None, *, num_speakers: int = 80, takes_per_intent: int = 2,
@@ -190,27 +187,14 @@ def ensure_synthetic_fluent_commands(root: Path | None = None, *, num_speakers: 
         takes_per_intent: phrasings each speaker says of each intent (31 intents).
         seed: same seed, same bytes.
     """
-    params = {"num_speakers": num_speakers, "takes_per_intent": takes_per_intent, "seed": seed}
-    root = Path(root) if root is not None else default_root(num_speakers, seed)
-    return ensure_generated(
-        root, {"generator_version": GENERATOR_VERSION, **params},
-        lambda out: _generate(out, plan_takes(num_speakers, takes_per_intent, seed), params, progress, workers),
-        validate=lambda: plan_takes(num_speakers, takes_per_intent, seed))
+    return ensure_corpus(root, default_root(num_speakers, seed), GENERATOR_VERSION,
+                         {"num_speakers": num_speakers, "takes_per_intent": takes_per_intent, "seed": seed},
+                         plan_takes, _generate, progress=progress, workers=workers)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmark.corpora.synthetic.fluent_commands",
-                                     description="Generate a synthetic corpus in the Fluent Speech Commands layout.")
-    parser.add_argument("--out", type=Path, help="output directory (default: the cache directory)")
-    parser.add_argument("--num-speakers", type=int, default=80)
-    parser.add_argument("--takes-per-intent", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    try:
-        print(ensure_synthetic_fluent_commands(args.out, num_speakers=args.num_speakers,
-                                               takes_per_intent=args.takes_per_intent, seed=args.seed))
-    except UserError as err:
-        parser.exit(1, f"error: {err}\n")
+    generator_main(argv, "fluent_commands", "Fluent Speech Commands", ensure_synthetic_fluent_commands,
+                   num_speakers="speakers in all", takes_per_intent="phrasings each speaker says of each intent")
 
 
 if __name__ == "__main__":

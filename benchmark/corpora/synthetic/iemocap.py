@@ -19,21 +19,21 @@ Output is byte-identical for the same parameters. Run
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from benchmark.corpora.loaders.iemocap import SESSIONS
+from benchmark.corpora.synthetic.command import generator_main
 from benchmark.corpora.synthetic.sentences import sentence
 from benchmark.corpora.synthetic.synthesis import (
     Speaker,
     default_data_dir,
-    ensure_generated,
+    ensure_corpus,
     make_speakers,
     noise,
-    render_in_fresh_processes,
+    render_plan,
     speak,
     speaker_table,
     to_pcm16,
@@ -135,11 +135,9 @@ def render_turn(turn: Turn, seed: int) -> np.ndarray:
     return to_pcm16(out / max(1.0, np.max(np.abs(out)) / 0.99))
 
 
-def _render_shard(out_dir: str, turns: list[Turn], seed: int) -> int:
-    """Render ``turns`` in order in a fresh process (see :func:`.synthesis.render_in_fresh_processes`)."""
-    for turn in turns:
-        write_wav(Path(out_dir) / turn.relpath, render_turn(turn, seed))
-    return len(turns)
+def _write_turn(out: Path, turn: Turn, seed: int) -> None:
+    """Render and write one turn (in a worker process; see :func:`.synthesis.render_plan`)."""
+    write_wav(out / turn.relpath, render_turn(turn, seed))
 
 
 def evaluation_text(turns: list[Turn], durations: list[float]) -> str:
@@ -166,15 +164,12 @@ def _write_evaluations(out: Path, turns: list[Turn]) -> None:
         path.write_text(evaluation_text(mine, durations) + "\n")
 
 
-def _generate(out: Path, params: dict, progress: bool, workers: int | None) -> None:
-    turns = plan_turns(params["dialogs_per_session"], params["turns_per_dialog"], params["num_sentences"],
-                       params["seed"])
+def _generate(out: Path, turns: list[Turn], params: dict, progress: bool, workers: int | None) -> None:
     for turn in turns:
         (out / turn.relpath).parent.mkdir(parents=True, exist_ok=True)
         (out / f"Session{turn.session}" / "dialog" / "EmoEvaluation").mkdir(parents=True, exist_ok=True)
-    shards = [turns[i:i + SHARD_TURNS] for i in range(0, len(turns), SHARD_TURNS)]
-    render_in_fresh_processes(_render_shard, out, shards, params["seed"], workers=workers, progress=progress,
-                              desc="synthesising iemocap", unit="utt")
+    render_plan(_write_turn, out, turns, params["seed"], shard_size=SHARD_TURNS, workers=workers, progress=progress,
+                desc="synthesising iemocap", unit="utt")
     _write_evaluations(out, turns)
     styles = "\n".join(f"  {e}: {PROSODY[e]}" for e in EMOTION_MIX)
     (out / "README.synthetic.txt").write_text(
@@ -211,23 +206,12 @@ def ensure_synthetic_iemocap(root: Path | None = None, *, dialogs_per_session: i
     """
     params = {"dialogs_per_session": dialogs_per_session, "turns_per_dialog": turns_per_dialog,
               "num_sentences": num_sentences, "seed": seed}
-    root = Path(root) if root is not None else default_root(turns_per_dialog, seed)
-    return ensure_generated(root, {"generator_version": GENERATOR_VERSION, **params},
-                            lambda out: _generate(out, params, progress, workers),
-                            validate=lambda: plan_turns(dialogs_per_session, turns_per_dialog, num_sentences, seed))
+    return ensure_corpus(root, default_root(turns_per_dialog, seed), GENERATOR_VERSION, params, plan_turns, _generate,
+                         progress=progress, workers=workers)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmark.corpora.synthetic.iemocap",
-                                     description="Generate a synthetic corpus in the IEMOCAP layout.")
-    parser.add_argument("--out", type=Path, help="output directory (default: the cache directory)")
-    parser.add_argument("--turns-per-dialog", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    try:
-        print(ensure_synthetic_iemocap(args.out, turns_per_dialog=args.turns_per_dialog, seed=args.seed))
-    except UserError as err:
-        parser.exit(1, f"error: {err}\n")
+    generator_main(argv, "iemocap", "IEMOCAP", ensure_synthetic_iemocap, turns_per_dialog="turns in each dialog")
 
 
 if __name__ == "__main__":

@@ -40,10 +40,10 @@ from benchmark.corpora.synthetic.synthesis import (
     SAMPLE_RATE,
     Speaker,
     default_data_dir,
-    ensure_generated,
+    ensure_corpus,
     make_speakers,
     noise,
-    render_in_fresh_processes,
+    render_plan,
     speak,
     speaker_table,
     to_pcm16,
@@ -153,15 +153,13 @@ def render_mixture(mixture: Mixture, seed: int) -> tuple[np.ndarray, list[list[t
     return to_pcm16(mix), [speech_turns(s) for s in sources]
 
 
-def _render_shard(out_dir: str, mixtures: list[Mixture], seed: int) -> int:
-    """Write each mixture's wav and its turns (``.turns.json``, read back by :func:`_write_data_dirs`)."""
-    for mixture in mixtures:
-        pcm, turns = render_mixture(mixture, seed)
-        path = Path(out_dir) / mixture.wav
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_wav(path, pcm)
-        path.with_suffix(".turns.json").write_text(json.dumps({"samples": len(pcm), "turns": turns}))
-    return len(mixtures)
+def _write_mixture(out: Path, mixture: Mixture, seed: int) -> None:
+    """Write the mixture's wav and its turns (``.turns.json``, read back by :func:`_write_data_dirs`)."""
+    pcm, turns = render_mixture(mixture, seed)
+    path = out / mixture.wav
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_wav(path, pcm)
+    path.with_suffix(".turns.json").write_text(json.dumps({"samples": len(pcm), "turns": turns}))
 
 
 def _ms(frame: int) -> str:
@@ -231,13 +229,11 @@ Speakers (id, split, voice, eSpeak pitch, pitch range, rate in words/min):
     )
 
 
-def _generate(out: Path, num_mixtures: int, seed: int, progress: bool, workers: int | None) -> None:
-    mixtures = plan_mixtures(num_mixtures, seed)
-    shards = [mixtures[i:i + SHARD_MIXTURES] for i in range(0, len(mixtures), SHARD_MIXTURES)]
-    render_in_fresh_processes(_render_shard, out, shards, seed, workers=workers, progress=progress,
-                              desc="synthesising libri2mix", unit="mix")
+def _generate(out: Path, mixtures: list[Mixture], params: dict, progress: bool, workers: int | None) -> None:
+    render_plan(_write_mixture, out, mixtures, params["seed"], shard_size=SHARD_MIXTURES, workers=workers,
+                progress=progress, desc="synthesising libri2mix", unit="mix")
     _write_data_dirs(out, mixtures)
-    _write_readme(out, mixtures, num_mixtures, seed)
+    _write_readme(out, mixtures, **params)
 
 
 def ensure_synthetic_libri2mix(
@@ -259,14 +255,14 @@ def ensure_synthetic_libri2mix(
 
     Safe to interrupt and to call concurrently (see :func:`.synthesis.ensure_generated`).
     """
-    root = Path(root) if root is not None else default_root(num_mixtures, seed)
-    marker = {"generator_version": GENERATOR_VERSION, "num_mixtures": num_mixtures, "seed": seed}
-    return ensure_generated(root, marker, lambda out: _generate(out, num_mixtures, seed, progress, workers),
-                            validate=lambda: plan_mixtures(num_mixtures, seed))
+    return ensure_corpus(root, default_root(num_mixtures, seed), GENERATOR_VERSION,
+                         {"num_mixtures": num_mixtures, "seed": seed}, plan_mixtures, _generate,
+                         progress=progress, workers=workers)
 
 
 def main(argv: list[str] | None = None) -> None:
-    generator_main(argv, "libri2mix", "Libri2Mix diarization (Kaldi data dirs)", ensure_synthetic_libri2mix, "num_mixtures", 320, "mixtures in all")
+    generator_main(argv, "libri2mix", "Libri2Mix diarization (Kaldi data dirs)", ensure_synthetic_libri2mix,
+                   num_mixtures="mixtures in all")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ Run ``python -m benchmark.corpora.synthetic.librispeech --out DIR`` or call
 
 from __future__ import annotations
 
-import argparse
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,14 +27,15 @@ from pathlib import Path
 import numpy as np
 
 from benchmark.corpora.synthetic import sentences
+from benchmark.corpora.synthetic.command import generator_main
 from benchmark.corpora.synthetic.synthesis import (
     SAMPLE_RATE,
     Speaker,
     default_data_dir,
-    ensure_generated,
+    ensure_corpus,
     make_speakers,
     noise,
-    render_in_fresh_processes,
+    render_plan,
     speak,
     speaker_table,
     to_pcm16,
@@ -118,14 +118,12 @@ def render_reading(reading: Reading, seed: int) -> np.ndarray:
     return to_pcm16(out / max(1.0, np.max(np.abs(out)) / 0.99))
 
 
-def _render_shard(out_dir: str, readings: list[Reading], seed: int) -> int:
-    """Render and write ``readings`` in order (in a fresh process; see :mod:`.synthesis`)."""
+def _write_reading(out: Path, reading: Reading, seed: int) -> None:
+    """Render and write one utterance (in a worker process; see :func:`.synthesis.render_plan`)."""
     import soundfile
 
-    for reading in readings:
-        path = Path(out_dir) / reading.folder / f"{reading.stem}.flac"
-        soundfile.write(str(path), render_reading(reading, seed), SAMPLE_RATE, format="FLAC", subtype="PCM_16")
-    return len(readings)
+    path = out / reading.folder / f"{reading.stem}.flac"
+    soundfile.write(str(path), render_reading(reading, seed), SAMPLE_RATE, format="FLAC", subtype="PCM_16")
 
 
 def _write_text_files(root: Path, readings: list[Reading], num_sentences: int, seed: int) -> None:
@@ -165,12 +163,10 @@ Speakers (id, split, voice, eSpeak pitch, pitch range, rate in words/min):
     )
 
 
-def _generate(out: Path, num_sentences: int, seed: int, progress: bool, workers: int | None) -> None:
-    readings = plan_readings(num_sentences, seed)
-    _write_text_files(out, readings, num_sentences, seed)
-    shards = [readings[i : i + SHARD_UTTERANCES] for i in range(0, len(readings), SHARD_UTTERANCES)]
-    render_in_fresh_processes(_render_shard, out, shards, seed, workers=workers, progress=progress,
-                              desc="synthesising librispeech", unit="utt")
+def _generate(out: Path, readings: list[Reading], params: dict, progress: bool, workers: int | None) -> None:
+    _write_text_files(out, readings, **params)
+    render_plan(_write_reading, out, readings, params["seed"], shard_size=SHARD_UTTERANCES, workers=workers,
+                progress=progress, desc="synthesising librispeech", unit="utt")
 
 
 def ensure_synthetic_librispeech(
@@ -193,31 +189,13 @@ def ensure_synthetic_librispeech(
 
     Safe to interrupt and to call concurrently (see :func:`.synthesis.ensure_generated`).
     """
-    root = Path(root) if root is not None else default_root(num_sentences, seed)
-    marker = {"generator_version": GENERATOR_VERSION, "num_sentences": num_sentences, "seed": seed}
-    return ensure_generated(
-        root, marker, lambda out: _generate(out, num_sentences, seed, progress, workers),
-        validate=lambda: plan_readings(num_sentences, seed),
-    )
+    return ensure_corpus(root, default_root(num_sentences, seed), GENERATOR_VERSION,
+                         {"num_sentences": num_sentences, "seed": seed}, plan_readings, _generate,
+                         progress=progress, workers=workers)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmark.corpora.synthetic.librispeech",
-        description="Generate a synthetic corpus in the LibriSpeech layout.",
-    )
-    parser.add_argument("--out", type=Path, help="output directory (default: the cache directory)")
-    parser.add_argument("--num-sentences", type=int, default=DEFAULT_SENTENCES,
-                        help=f"utterances in all (default {DEFAULT_SENTENCES})")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default min(2, CPUs))")
-    args = parser.parse_args(argv)
-    try:
-        root = ensure_synthetic_librispeech(args.out, num_sentences=args.num_sentences, seed=args.seed,
-                                            workers=args.workers)
-    except UserError as err:
-        parser.exit(1, f"error: {err}\n")
-    print(root)
+    generator_main(argv, "librispeech", "LibriSpeech", ensure_synthetic_librispeech, num_sentences="utterances in all")
 
 
 if __name__ == "__main__":

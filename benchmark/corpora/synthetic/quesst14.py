@@ -32,21 +32,21 @@ Run ``python -m benchmark.corpora.synthetic.quesst14 --out DIR`` or call
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from benchmark.corpora.synthetic import sentences
+from benchmark.corpora.synthetic.command import generator_main
 from benchmark.corpora.synthetic.synthesis import (
     SAMPLE_RATE,
     Speaker,
     default_data_dir,
-    ensure_generated,
+    ensure_corpus,
     make_speakers,
     noise,
-    render_in_fresh_processes,
+    render_plan,
     speak,
     speaker_table,
     to_pcm16,
@@ -206,11 +206,9 @@ def render_recording(recording: Recording, seed: int) -> np.ndarray:
     return to_pcm16(out / max(1.0, np.max(np.abs(out)) / 0.99))
 
 
-def _render_shard(out_dir: str, recordings: list[Recording], seed: int) -> int:
-    """Render and write ``recordings`` in order (in a fresh process; see :mod:`.synthesis`)."""
-    for recording in recordings:
-        write_wav(Path(out_dir) / recording.relpath, render_recording(recording, seed))
-    return len(recordings)
+def _write_recording(out: Path, recording: Recording, seed: int) -> None:
+    """Render and write one query or document (in a worker process; see :func:`.synthesis.render_plan`)."""
+    write_wav(out / recording.relpath, render_recording(recording, seed))
 
 
 def _write_scoring(root: Path, layout: Plan) -> None:
@@ -269,16 +267,14 @@ Speakers (id, split, voice, eSpeak pitch, pitch range, rate in words/min):
     )
 
 
-def _generate(out: Path, num_queries: int, num_documents: int, seed: int, progress: bool, workers: int | None) -> None:
-    layout = plan(num_queries, num_documents, seed)
+def _generate(out: Path, layout: Plan, params: dict, progress: bool, workers: int | None) -> None:
     for folder in ("Audio", *(f"{name}_queries" for name in QUERY_SETS.values())):
         (out / folder).mkdir()
     _write_scoring(out, layout)
-    _write_readme(out, layout, num_queries, num_documents, seed)
+    _write_readme(out, layout, **params)
     recordings = [q for qs in layout.queries.values() for q in qs] + layout.documents
-    shards = [recordings[i:i + SHARD_RECORDINGS] for i in range(0, len(recordings), SHARD_RECORDINGS)]
-    render_in_fresh_processes(_render_shard, out, shards, seed, workers=workers, progress=progress,
-                              desc="synthesising quesst14", unit="file")
+    render_plan(_write_recording, out, recordings, params["seed"], shard_size=SHARD_RECORDINGS, workers=workers,
+                progress=progress, desc="synthesising quesst14", unit="file")
 
 
 def ensure_synthetic_quesst14(
@@ -301,31 +297,14 @@ def ensure_synthetic_quesst14(
         progress: show a progress bar.
         workers: worker processes (default: min(2, CPU count)).
     """
-    root = Path(root) if root is not None else default_root(num_queries, num_documents, seed)
-    marker = {"generator_version": GENERATOR_VERSION, "num_queries": num_queries,
-              "num_documents": num_documents, "seed": seed}
-    return ensure_generated(
-        root, marker,
-        lambda out: _generate(out, num_queries, num_documents, seed, progress, workers),
-        validate=lambda: plan(num_queries, num_documents, seed),
-    )
+    return ensure_corpus(root, default_root(num_queries, num_documents, seed), GENERATOR_VERSION,
+                         {"num_queries": num_queries, "num_documents": num_documents, "seed": seed}, plan, _generate,
+                         progress=progress, workers=workers)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmark.corpora.synthetic.quesst14",
-                                     description="Generate a synthetic corpus in the QUESST 2014 layout.")
-    parser.add_argument("--out", type=Path, help="output directory (default: the cache directory)")
-    parser.add_argument("--num-queries", type=int, default=30, help="queries per query set (default 30)")
-    parser.add_argument("--num-documents", type=int, default=300, help="documents (default 300)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default min(2, CPUs))")
-    args = parser.parse_args(argv)
-    try:
-        root = ensure_synthetic_quesst14(args.out, num_queries=args.num_queries, num_documents=args.num_documents,
-                                         seed=args.seed, workers=args.workers)
-    except UserError as err:
-        parser.exit(1, f"error: {err}\n")
-    print(root)
+    generator_main(argv, "quesst14", "QUESST 2014", ensure_synthetic_quesst14, num_queries="queries per query set",
+                   num_documents="documents")
 
 
 if __name__ == "__main__":

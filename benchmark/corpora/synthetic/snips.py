@@ -35,10 +35,10 @@ from benchmark.corpora.synthetic.synthesis import (
     SAMPLE_RATE,
     Speaker,
     default_data_dir,
-    ensure_generated,
+    ensure_corpus,
     make_speakers,
     noise,
-    render_in_fresh_processes,
+    render_plan,
     speak,
     speaker_table,
     to_pcm16,
@@ -124,11 +124,9 @@ def render_reading(reading: Reading, seed: int) -> np.ndarray:
     return to_pcm16(out)
 
 
-def _render_shard(out_dir: str, readings: list[Reading], seed: int) -> int:
-    """Render and write ``readings`` in order (in a fresh process; see :mod:`.synthesis`)."""
-    for reading in readings:
-        write_wav(Path(out_dir) / reading.speaker.split / f"{reading.uid}.wav", render_reading(reading, seed))
-    return len(readings)
+def _write_reading(out: Path, reading: Reading, seed: int) -> None:
+    """Render and write one utterance (in a worker process; see :func:`.synthesis.render_plan`)."""
+    write_wav(out / reading.speaker.split / f"{reading.uid}.wav", render_reading(reading, seed))
 
 
 def _write_text_files(root: Path, readings: list[Reading], num_requests: int, seed: int) -> None:
@@ -163,12 +161,10 @@ Voices (name, split, eSpeak voice, pitch, pitch range, rate in words/min):
     )
 
 
-def _generate(out: Path, num_requests: int, seed: int, progress: bool, workers: int | None) -> None:
-    readings = plan_readings(num_requests, seed)
-    _write_text_files(out, readings, num_requests, seed)
-    shards = [readings[i : i + SHARD_UTTERANCES] for i in range(0, len(readings), SHARD_UTTERANCES)]
-    render_in_fresh_processes(_render_shard, out, shards, seed, workers=workers, progress=progress,
-                              desc="synthesising snips", unit="utt")
+def _generate(out: Path, readings: list[Reading], params: dict, progress: bool, workers: int | None) -> None:
+    _write_text_files(out, readings, **params)
+    render_plan(_write_reading, out, readings, params["seed"], shard_size=SHARD_UTTERANCES, workers=workers,
+                progress=progress, desc="synthesising snips", unit="utt")
 
 
 def ensure_synthetic_snips(
@@ -192,16 +188,13 @@ def ensure_synthetic_snips(
 
     Safe to interrupt and to call concurrently (see :func:`.synthesis.ensure_generated`).
     """
-    root = Path(root) if root is not None else default_root(num_requests, seed)
-    marker = {"generator_version": GENERATOR_VERSION, "num_requests": num_requests, "seed": seed}
-    return ensure_generated(
-        root, marker, lambda out: _generate(out, num_requests, seed, progress, workers),
-        validate=lambda: plan_readings(num_requests, seed),
-    )
+    return ensure_corpus(root, default_root(num_requests, seed), GENERATOR_VERSION,
+                         {"num_requests": num_requests, "seed": seed}, plan_readings, _generate,
+                         progress=progress, workers=workers)
 
 
 def main(argv: list[str] | None = None) -> None:
-    generator_main(argv, "snips", "Audio SNIPS", ensure_synthetic_snips, "num_requests", 400, "distinct requests")
+    generator_main(argv, "snips", "Audio SNIPS", ensure_synthetic_snips, num_requests="distinct requests")
 
 
 if __name__ == "__main__":

@@ -31,10 +31,10 @@ from benchmark.corpora.synthetic.synthesis import (
     SAMPLE_RATE,
     Speaker,
     default_data_dir,
-    ensure_generated,
+    ensure_corpus,
     make_speakers,
     noise,
-    render_in_fresh_processes,
+    render_plan,
     speak,
     speaker_table,
     to_pcm16,
@@ -50,7 +50,7 @@ CLIP_SAMPLES = 16000  # 1 s
 BACKGROUND_SECONDS = 20
 MIN_SPEAKERS = 24
 CLIPS_PER_SPEAKER = 60  # more clips -> more speakers, about 3 takes of each word each
-SHARD_CLIPS = 250  # clips synthesised per fresh worker process (see _render_shard)
+SHARD_CLIPS = 250  # clips synthesised per fresh worker process (see .synthesis.render_plan)
 GENERATOR_VERSION = 1
 
 BACKGROUNDS = {  # file name -> (noise kind, RMS level)
@@ -132,16 +132,9 @@ def render_clip(clip: Clip, seed: int) -> np.ndarray:
     return to_pcm16(out / max(1.0, np.max(np.abs(out)) / 0.99))  # no clipping
 
 
-def _render_shard(out_dir: str, clips: list[Clip], seed: int) -> int:
-    """Render and write ``clips`` in order; returns how many.
-
-    Runs in a fresh process per shard: eSpeak's output depends on what the process
-    synthesised before (see :mod:`.espeak`), so fixed shards in fresh processes make
-    the bytes independent of the number of workers and of scheduling.
-    """
-    for clip in clips:
-        write_wav(Path(out_dir) / clip.relpath, render_clip(clip, seed))
-    return len(clips)
+def _write_clip(out: Path, clip: Clip, seed: int) -> None:
+    """Render and write one clip (in a worker process; see :func:`.synthesis.render_plan`)."""
+    write_wav(out / clip.relpath, render_clip(clip, seed))
 
 
 def _write_backgrounds(noise_dir: Path, seed: int) -> None:
@@ -180,16 +173,14 @@ Speakers (id, split, voice, eSpeak pitch, pitch range, rate in words/min):
     )
 
 
-def _generate(out: Path, num_clips: int, seed: int, progress: bool, workers: int | None) -> None:
+def _generate(out: Path, clips: list[Clip], params: dict, progress: bool, workers: int | None) -> None:
     """Write the whole corpus into the (new, empty) directory ``out``."""
-    clips = plan_clips(num_clips, seed)
     for word in WORDS:
         (out / word).mkdir()
-    _write_backgrounds(out / "_background_noise_", seed)
-    _write_text_files(out, clips, num_clips, seed)
-    shards = [clips[i : i + SHARD_CLIPS] for i in range(0, len(clips), SHARD_CLIPS)]
-    render_in_fresh_processes(_render_shard, out, shards, seed, workers=workers, progress=progress,
-                              desc="synthesising speech commands", unit="clip")
+    _write_backgrounds(out / "_background_noise_", params["seed"])
+    _write_text_files(out, clips, **params)
+    render_plan(_write_clip, out, clips, params["seed"], shard_size=SHARD_CLIPS, workers=workers, progress=progress,
+                desc="synthesising speech commands", unit="clip")
 
 
 def ensure_synthetic_speech_commands(
@@ -215,16 +206,13 @@ def ensure_synthetic_speech_commands(
     interrupted run never looks finished. An existing ``root`` is used as is if its
     marker matches; any other non-empty ``root`` raises :class:`CorpusError`.
     """
-    root = Path(root) if root is not None else default_root(num_clips, seed)
-    marker = {"generator_version": GENERATOR_VERSION, "num_clips": num_clips, "seed": seed}
-    return ensure_generated(
-        root, marker, lambda out: _generate(out, num_clips, seed, progress, workers),
-        validate=lambda: plan_clips(num_clips, seed),
-    )
+    return ensure_corpus(root, default_root(num_clips, seed), GENERATOR_VERSION, {"num_clips": num_clips, "seed": seed},
+                         plan_clips, _generate, progress=progress, workers=workers)
 
 
 def main(argv: list[str] | None = None) -> None:
-    generator_main(argv, "speech_commands", "Speech Commands v0.01", ensure_synthetic_speech_commands, "num_clips", 3000, "number of word clips")
+    generator_main(argv, "speech_commands", "Speech Commands v0.01", ensure_synthetic_speech_commands,
+                   num_clips="number of word clips")
 
 
 if __name__ == "__main__":

@@ -3,15 +3,15 @@
 - :class:`Speaker` and :func:`make_speakers`: fixed eSpeak NG settings (accent,
   variant, pitch, pitch range, rate) with a speaker-disjoint split.
 - :func:`noise`, :func:`resample`, :func:`trim`, :func:`to_pcm16`, :func:`write_wav`.
-- :func:`render_in_fresh_processes`: eSpeak's output depends on what the process
-  synthesised before (see :mod:`.espeak`), so items are rendered in fixed shards,
-  each in a fresh spawned process; the bytes then depend neither on the number of
-  workers nor on scheduling.
+- :func:`render_plan`: eSpeak's output depends on what the process synthesised
+  before (see :mod:`.espeak`), so a generator's planned items are rendered in fixed
+  shards, each in a fresh spawned process; the bytes then depend neither on the
+  number of workers nor on scheduling.
 - :func:`ensure_generated`: generation into a hidden sibling directory, renamed into
-  place with a ``.complete`` marker, so an interrupted run never looks finished.
+  place with a ``.complete`` marker, so an interrupted run never looks finished;
+  :func:`ensure_corpus` is the body of every ``ensure_synthetic_<corpus>`` around it.
 
-Corpora: :mod:`.speech_commands`, :mod:`.librispeech`,
-:mod:`.quesst14`.
+Corpora: every other module of this package.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -189,23 +190,34 @@ def write_wav(path: Path, pcm: np.ndarray) -> None:
         f.writeframes(pcm.tobytes())
 
 
-def render_in_fresh_processes(render_shard: Callable[[str, list, int], int], out: Path, shards: list[list],
-                              seed: int, *, workers: int | None, progress: bool, desc: str, unit: str) -> None:
-    """Run ``render_shard(str(out), shard, seed)`` for every shard, each in a fresh spawned process.
+def render_plan(write_item: Callable[[Path, Any, int], None], out: Path, items: list, seed: int, *,
+                shard_size: int, workers: int | None, progress: bool, desc: str, unit: str) -> None:
+    """Write every planned item with ``write_item(out, item, seed)``, in shards, each in a fresh spawned process.
 
-    ``render_shard`` must be a module-level function returning how many items it wrote.
-    ``workers=None`` uses :func:`default_workers`.
+    ``items`` is cut in order into shards of ``shard_size``; a shard's items are written
+    in order by a new process, so eSpeak's state (see :mod:`.espeak`) and hence the bytes
+    depend neither on ``workers`` (``None``: :func:`default_workers`) nor on scheduling.
+    ``write_item`` must be a module-level function (it is sent to the process by name).
+    ``progress`` shows a bar of ``desc`` counting items in ``unit``.
     """
     from tqdm import tqdm
 
+    shards = [items[i:i + shard_size] for i in range(0, len(items), shard_size)]
     context = multiprocessing.get_context("spawn")
     with (
-        tqdm(total=sum(len(s) for s in shards), disable=not progress, desc=desc, unit=unit) as bar,
+        tqdm(total=len(items), disable=not progress, desc=desc, unit=unit) as bar,
         ProcessPoolExecutor(workers or default_workers(), mp_context=context, max_tasks_per_child=1) as pool,
     ):
-        futures = [pool.submit(render_shard, str(out), shard, seed) for shard in shards]
+        futures = [pool.submit(_write_shard, write_item, out, shard, seed) for shard in shards]
         for future in as_completed(futures):
             bar.update(future.result())
+
+
+def _write_shard(write_item: Callable[[Path, Any, int], None], out: Path, items: list, seed: int) -> int:
+    """One shard of :func:`render_plan`, in its own process; returns how many items it wrote."""
+    for item in items:
+        write_item(out, item, seed)
+    return len(items)
 
 
 def default_workers() -> int:
@@ -267,3 +279,20 @@ def ensure_generated(root: Path, marker: dict, generate: Callable[[Path], None],
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return root
+
+
+def ensure_corpus(root: Path | str | None, default: Path, version: int, params: dict,
+                  plan: Callable[..., Any], generate: Callable[[Path, Any, dict, bool, int | None], None], *,
+                  progress: bool, workers: int | None) -> Path:
+    """The body of every ``ensure_synthetic_<corpus>``: the corpus of ``params`` at ``root``, generated once.
+
+    ``root=None`` means ``default`` (the module's ``default_root``). ``plan(**params)``
+    checks the parameters (raising :class:`~benchmark.errors.UserError`) before any work
+    and returns the items to render; ``generate(out, items, params, progress, workers)``
+    writes the corpus into the new directory ``out``. The ``.complete`` marker is
+    ``{"generator_version": version, **params}`` (see :func:`ensure_generated`).
+    """
+    root = Path(root) if root is not None else default
+    return ensure_generated(root, {"generator_version": version, **params},
+                            lambda out: generate(out, plan(**params), params, progress, workers),
+                            validate=lambda: plan(**params))

@@ -35,10 +35,10 @@ from benchmark.corpora.synthetic.synthesis import (
     SAMPLE_RATE,
     Speaker,
     default_data_dir,
-    ensure_generated,
+    ensure_corpus,
     make_speakers,
     noise,
-    render_in_fresh_processes,
+    render_plan,
     speak,
     speaker_table,
     to_pcm16,
@@ -167,13 +167,11 @@ def render_utterance(utt: Utterance, seed: int) -> np.ndarray:
     return to_pcm16(out / max(1.0, np.max(np.abs(out)) / 0.99))
 
 
-def _render_shard(out_dir: str, utts: list[Utterance], seed: int) -> int:
-    """Render and write ``utts`` in order (in a fresh process; see :mod:`.synthesis`)."""
-    for utt in utts:
-        path = Path(out_dir) / utt.subset / "wav" / utt.relpath
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_wav(path, render_utterance(utt, seed))
-    return len(utts)
+def _write_utterance(out: Path, utt: Utterance, seed: int) -> None:
+    """Render and write one utterance (in a worker process; see :func:`.synthesis.render_plan`)."""
+    path = out / utt.subset / "wav" / utt.relpath
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_wav(path, render_utterance(utt, seed))
 
 
 def iden_split(plan: list[Utterance]) -> list[str]:
@@ -231,12 +229,10 @@ Speakers (id, split: test = vox1_test_wav, voice, eSpeak pitch, pitch range, rat
     )
 
 
-def _generate(out: Path, num_speakers: int, seed: int, progress: bool, workers: int | None) -> None:
-    plan = plan_utterances(num_speakers, seed)
-    _write_text_files(out, plan, num_speakers, seed)
-    shards = [plan[i : i + SHARD_UTTERANCES] for i in range(0, len(plan), SHARD_UTTERANCES)]
-    render_in_fresh_processes(_render_shard, out, shards, seed, workers=workers, progress=progress,
-                              desc="synthesising voxceleb1", unit="utt")
+def _generate(out: Path, plan: list[Utterance], params: dict, progress: bool, workers: int | None) -> None:
+    _write_text_files(out, plan, **params)
+    render_plan(_write_utterance, out, plan, params["seed"], shard_size=SHARD_UTTERANCES, workers=workers,
+                progress=progress, desc="synthesising voxceleb1", unit="utt")
 
 
 def ensure_synthetic_voxceleb1(
@@ -259,16 +255,13 @@ def ensure_synthetic_voxceleb1(
 
     Safe to interrupt and to call concurrently (see :func:`.synthesis.ensure_generated`).
     """
-    root = Path(root) if root is not None else default_root(num_speakers, seed)
-    marker = {"generator_version": GENERATOR_VERSION, "num_speakers": num_speakers, "seed": seed}
-    return ensure_generated(
-        root, marker, lambda out: _generate(out, num_speakers, seed, progress, workers),
-        validate=lambda: plan_utterances(num_speakers, seed),
-    )
+    return ensure_corpus(root, default_root(num_speakers, seed), GENERATOR_VERSION,
+                         {"num_speakers": num_speakers, "seed": seed}, plan_utterances, _generate,
+                         progress=progress, workers=workers)
 
 
 def main(argv: list[str] | None = None) -> None:
-    generator_main(argv, "voxceleb1", "VoxCeleb1", ensure_synthetic_voxceleb1, "num_speakers", 48, "speakers in all")
+    generator_main(argv, "voxceleb1", "VoxCeleb1", ensure_synthetic_voxceleb1, num_speakers="speakers in all")
 
 
 if __name__ == "__main__":
