@@ -87,6 +87,16 @@ def test_a_crashing_job_is_retried_then_reported_and_the_others_finish(monkeypat
     assert seen["once"].error is None and seen["once"].attempts == 2 and seen["fine"].error is None
 
 
+def test_synthetic_root_is_where_generate_puts_each_corpus(tmp_path, monkeypatch):
+    from benchmark.corpora import CORPUS_FORMATS
+
+    monkeypatch.setenv("SUPERB_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr("benchmark.corpora.synthetic.synthesis.ensure_generated", lambda root, *a, **k: root)
+    for name, fmt in CORPUS_FORMATS.items():
+        assert fmt.synthetic_root() == fmt.generate(progress=False), name
+    assert not any(tmp_path.iterdir())
+
+
 def test_missing_synthetic_corpora_become_jobs_and_a_dry_run_generates_none(tmp_path, monkeypatch):
     monkeypatch.setenv("SUPERB_DATA_DIR", str(tmp_path / "data"))
     sweep = SweepRequest(upstreams=("fbank_no_cmvn",), tasks=("ks", "sid", "asv"), lrs="task", out=tmp_path / "out")
