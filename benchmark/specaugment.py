@@ -37,39 +37,41 @@ class SpecAugment(nn.Module):
         if not self.training:
             return features
         batch, frames, dim = features.shape
-        n = lengths.cpu()
-        device = features.device
-        valid = torch.arange(frames, device=device) < lengths[:, None]  # (batch, frames)
-        warped = features
+        n, device = lengths.cpu(), features.device
+        lengths = lengths.to(device)
+        centre = moved = n  # one segment of n frames resampled to n: no warp
         if self.time_warp:
             w = self.time_warp
-            centre = w + 1 + _uniform((n - 2 * w - 1).clamp(min=1))
-            moved = centre + torch.randint(-w, w + 1, (batch,))
-            long_enough = n > 2 * w + 2  # the others map onto themselves: one segment, n frames to n
-            centre, moved = torch.where(long_enough, centre, n), torch.where(long_enough, moved, n)
-            warped = time_warp(features, lengths, centre.to(device), moved.to(device))
+            drawn = w + 1 + _uniform((n - 2 * w - 1).clamp(min=1))
+            shifted = drawn + torch.randint(-w, w + 1, (batch,))
+            long_enough = n > 2 * w + 2
+            centre, moved = torch.where(long_enough, drawn, n), torch.where(long_enough, shifted, n)
         freq_widths = torch.randint(0, min(self.freq_mask_width, dim) + 1, (batch, self.freq_masks))
         freq_starts = _uniform(dim - freq_widths + 1)
         time_widths = _uniform(n.clamp(max=self.time_mask_width)[:, None].expand(batch, self.time_masks) + 1)
         time_starts = _uniform(n[:, None] - time_widths + 1)
-        masked = (_spans(freq_starts.to(device), freq_widths.to(device), dim)[:, None, :]
-                  | _spans(time_starts.to(device), time_widths.to(device), frames)[:, :, None])
-        return torch.where(valid[..., None], warped.masked_fill(masked, 0), features)
+        kept_frames = ~_spans(time_starts.to(device), time_widths.to(device), frames)
+        out = time_warp(features, lengths, centre.to(device), moved.to(device), kept_frames.to(features.dtype))
+        valid = torch.arange(frames, device=device) < lengths[:, None]
+        masked_dims = _spans(freq_starts.to(device), freq_widths.to(device), dim)
+        return out.masked_fill(masked_dims[:, None, :] & valid[..., None], 0)
 
 
-def time_warp(features: Tensor, lengths: Tensor, centre: Tensor, moved: Tensor) -> Tensor:
+def time_warp(features: Tensor, lengths: Tensor, centre: Tensor, moved: Tensor, keep: Tensor | None = None) -> Tensor:
     """Warp each utterance of ``(batch, frames, dim)`` features so its frame ``centre`` lands at ``moved``.
 
     Utterance ``b``'s first ``centre[b]`` frames are resampled to ``moved[b]`` frames and its
     other ``lengths[b] - centre[b]`` valid frames to ``lengths[b] - moved[b]``, each exactly as
-    ``nn.functional.interpolate(mode="linear", align_corners=False)`` does: one gather of the
-    two neighbouring source frames and a linear blend. ``lengths``, ``centre`` and ``moved``
-    are ``(batch,)`` frame counts; frames past ``lengths`` come out unspecified.
+    ``nn.functional.interpolate(mode="linear", align_corners=False)`` does (same rounding): one
+    gather of the two neighbouring source frames and a linear blend. ``lengths``, ``centre``
+    and ``moved`` are ``(batch,)`` frame counts; ``keep``, ``(batch, frames)``, scales each
+    valid output frame (0 masks it). Frames past ``lengths`` are copied unchanged (any finite
+    value, bit for bit).
     """
     batch, frames, dim = features.shape
     out_index = torch.arange(frames, device=features.device).expand(batch, frames)
     centre, moved, lengths = centre[:, None], moved[:, None], lengths[:, None]
-    left = out_index < moved
+    valid, left = out_index < lengths, out_index < moved
     source_size = torch.where(left, centre, lengths - centre).clamp(min=1)
     target_size = torch.where(left, moved, lengths - moved).clamp(min=1)
     offset = torch.where(left, 0, centre)
@@ -78,11 +80,20 @@ def time_warp(features: Tensor, lengths: Tensor, centre: Tensor, moved: Tensor) 
     scale = source_size.to(real) / target_size.to(real)
     position = (scale * (index.to(real) + 0.5) - 0.5).clamp(min=0)
     lower = torch.minimum(position.floor().long(), source_size - 1)
-    weight = (position - lower).clamp(0, 1).to(features.dtype)[..., None]
+    weight = torch.where(valid, (position - lower).clamp(0, 1), 0).to(features.dtype)
     upper = lower + (lower < source_size - 1).long()
-    below = features.gather(1, (offset + lower).clamp(max=frames - 1)[..., None].expand(batch, frames, dim))
-    above = features.gather(1, (offset + upper).clamp(max=frames - 1)[..., None].expand(batch, frames, dim))
-    return torch.addcmul(above * weight, below, 1 - weight)  # interpolate's rounding: below * (1 - weight) fused
+    rows = features.reshape(batch * frames, dim)
+    first_row = torch.arange(0, batch * frames, frames, device=features.device)[:, None]
+
+    def source(index: Tensor) -> Tensor:
+        """``(batch, frames)`` source frames within each utterance (padding reads itself) to their features."""
+        flat = torch.where(valid, offset + index, out_index) + first_row
+        return rows.index_select(0, flat.flatten()).view(batch, frames, dim)
+
+    below, above = source(lower), source(upper)
+    keep = torch.ones_like(weight) if keep is None else torch.where(valid, keep, 1)
+    # below * (1 - weight) fused into above * weight: interpolate's rounding
+    return torch.addcmul(above * (weight * keep)[..., None], below, ((1 - weight) * keep)[..., None])
 
 
 def _uniform(high: Tensor) -> Tensor:

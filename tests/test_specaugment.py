@@ -32,6 +32,7 @@ def test_time_warp_equals_interpolate_on_each_side_of_the_centre():
     for b, n in enumerate(lengths.tolist()):
         reference = warped_reference(features[b, :n], int(centre[b]), int(moved[b]))
         torch.testing.assert_close(out[b, :n], reference, rtol=0, atol=1e-6)
+        assert torch.equal(out[b, n:], features[b, n:])
 
 
 def test_warp_only_is_some_allowed_interpolate_warp_and_leaves_padding():
