@@ -83,7 +83,7 @@ def time_warp(features: Tensor, lengths: Tensor, centre: Tensor, moved: Tensor, 
     weight = torch.where(valid, (position - lower).clamp(0, 1), 0).to(features.dtype)
     upper = lower + (lower < source_size - 1).long()
     rows = features.reshape(batch * frames, dim)
-    first_row = torch.arange(0, batch * frames, frames, device=features.device)[:, None]
+    first_row = torch.arange(batch, device=features.device)[:, None] * frames
 
     def source(index: Tensor) -> Tensor:
         """``(batch, frames)`` source frames within each utterance (padding reads itself) to their features."""
