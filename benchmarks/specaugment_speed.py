@@ -8,14 +8,17 @@ backward and Adam, without augmentation, with the loop and with the batched vers
 
     nice -n 19 python benchmarks/specaugment_speed.py [--threads 2] [--rounds 10] [--calls 5] [--steps 3]
 
-Measured 2026-12-02 11:17 UTC with the command above (2 threads, best of 10 interleaved
+Measured 2026-12-02 11:26 UTC with the command above (2 threads, best of 10 interleaved
 rounds). The machine's 2 cores were shared with two other engineers' jobs (load average
-5.3), so every time is inflated by the contention:
-    (16, 220, 80) call, forward + backward: loop 68.6 ms wall 45.8 ms CPU, batched 18.0 ms wall 11.4 ms CPU; 3.8x
-    (16, 220, 768) call, forward + backward: loop 619.9 ms wall 416.9 ms CPU, batched 129.5 ms wall 87.6 ms CPU; 4.8x
-    2 x 64 blstm_ctc step, no augmentation: 0.3083 s wall, 0.3064 CPU-s
-    2 x 64 blstm_ctc step, loop: 0.3605 s wall, 0.3607 CPU-s
-    2 x 64 blstm_ctc step, batched: 0.3310 s wall, 0.3295 CPU-s
+1.4 to 3.7 during the run), so every time is inflated by the contention, the step times
+most (their differences are within the noise):
+    (16, 220, 80) call, forward + backward: loop 38.8 ms wall 38.7 ms CPU, batched 9.8 ms wall 9.9 ms CPU; 4.0x
+    (16, 220, 768) call, forward + backward: loop 355.0 ms wall 351.6 ms CPU, batched 71.3 ms wall 71.1 ms CPU; 5.0x
+    2 x 64 blstm_ctc step, no augmentation: 0.2915 s wall, 0.2837 CPU-s
+    2 x 64 blstm_ctc step, loop: 0.3257 s wall, 0.3146 CPU-s
+    2 x 64 blstm_ctc step, batched: 0.2524 s wall, 0.2524 CPU-s
+An earlier run at 11:17 (load average 5.3) gave 68.6 vs 18.0 ms (3.8x) and 619.9 vs 129.5 ms
+(4.8x) per call, and 0.308 / 0.361 / 0.331 s per step.
 """
 
 from __future__ import annotations
