@@ -96,3 +96,10 @@ def test_synthetic_corpus_is_speaker_disjoint_with_every_intent(tiny_fsc):
     header = (root / "data/train_data.csv").read_text().splitlines()[0]
     assert header == ",path,speakerId,transcription,action,object,location"
     assert (root / "README.synthetic.txt").is_file()
+
+
+def test_default_root_tells_takes_apart(monkeypatch, tmp_path):
+    from benchmark.corpora.synthetic.fluent_commands import default_root
+
+    monkeypatch.setenv("SUPERB_DATA_DIR", str(tmp_path))
+    assert default_root(80, 0) == default_root(80, 0, 2) != default_root(80, 0, 3)

@@ -103,8 +103,13 @@ class Take:
         return f"wavs/speakers/{self.speaker.id}/{self.index:06d}.wav"
 
 
-def default_root(num_speakers: int, seed: int) -> Path:
-    return default_data_dir() / "synthetic" / f"fluent_speech_commands-{num_speakers}-s{seed}"
+DEFAULT_TAKES = 2
+
+
+def default_root(num_speakers: int, seed: int, takes_per_intent: int = DEFAULT_TAKES) -> Path:
+    """Cache directory of the corpus (the default number of takes is left out of its name)."""
+    takes = "" if takes_per_intent == DEFAULT_TAKES else f"-t{takes_per_intent}"
+    return default_data_dir() / "synthetic" / f"fluent_speech_commands-{num_speakers}{takes}-s{seed}"
 
 
 def plan_takes(num_speakers: int, takes_per_intent: int, seed: int) -> list[Take]:
@@ -177,7 +182,7 @@ def _generate(out: Path, takes: list[Take], params: dict, progress: bool, worker
                 progress=progress, desc="synthesising fluent speech commands", unit="utt")
 
 
-def ensure_synthetic_fluent_commands(root: Path | None = None, *, num_speakers: int = 80, takes_per_intent: int = 2,
+def ensure_synthetic_fluent_commands(root: Path | None = None, *, num_speakers: int = 80, takes_per_intent: int = DEFAULT_TAKES,
                                      seed: int = 0, progress: bool = True, workers: int | None = None) -> Path:
     """Return the root of the synthetic corpus, generating it on first use.
 
@@ -187,7 +192,7 @@ def ensure_synthetic_fluent_commands(root: Path | None = None, *, num_speakers: 
         takes_per_intent: phrasings each speaker says of each intent (31 intents).
         seed: same seed, same bytes.
     """
-    return ensure_corpus(root, default_root(num_speakers, seed), GENERATOR_VERSION,
+    return ensure_corpus(root, default_root(num_speakers, seed, takes_per_intent), GENERATOR_VERSION,
                          {"num_speakers": num_speakers, "takes_per_intent": takes_per_intent, "seed": seed},
                          plan_takes, _generate, progress=progress, workers=workers)
 
