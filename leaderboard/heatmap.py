@@ -13,7 +13,7 @@ from .columns import COLUMNS
 from .plotting import new_figure, plain, save
 from .score import display
 from .shading import background, foreground
-from .table import Table
+from .table import Table, cell_marks
 
 
 def _rgb(hex_colour: str) -> tuple[float, float, float]:
@@ -37,7 +37,7 @@ def draw_heatmap(table: Table, path: Path) -> Path:
                 continue
             worse, strength = bool(cell["worse"]), float(cell["strength"])
             img[i, j] = _rgb(background(worse, strength))
-            ax.text(j, i, table.text(rid, col.key) + ("\u2020" if cell["incomparable"] else ""), ha="center",
+            ax.text(j, i, table.text(rid, col.key) + cell_marks(cell), ha="center",
                     va="center", fontsize=7, color=foreground(worse, strength))
         img[i, ncols - 1] = _rgb("#f2f2f2")
         ax.text(ncols - 1, i, display(rows.at[rid, "score"], rows.at[rid, "covered"]), ha="center", va="center",
@@ -55,5 +55,6 @@ def draw_heatmap(table: Table, path: Path) -> Path:
     ax.tick_params(which="minor", length=0)
     ax.set_title(f"{table.title}: test metrics, shaded against {plain(table.baseline_label)}", fontsize=10, pad=28)
     ax.set_xlabel("black = worse than the baseline;  green, darker = better within the column;  white = not "
-                  "shaded (no baseline run);  blank = no run;  \u00b1 = std over seeds", fontsize=8)
+                  "shaded (no baseline run);  blank = no run;  \u00b1 = std over seeds;  \u2021 = dev still "
+                  "improving at the end", fontsize=8)
     return save(fig, path)

@@ -41,7 +41,7 @@ RESULT_COLUMNS = ("upstream", "task", "metric", "split", "seed", "lr", "value", 
 #: Columns of :func:`load_runs` besides the metric dicts ``test`` and ``dev``.
 RUN_COLUMNS = ("run_id", "upstream", "upstream_id", "featurizer", "task", "lr", "steps", "seed", "corpus",
                "synthetic", "corpus_hash", "main_metric", "num_layers", "layer_weights", "qbe_dev_per_layer",
-               "created", "departures", "path")
+               "created", "departures", "converged", "path")
 
 
 class _Bad(Exception):
@@ -174,6 +174,7 @@ def parse_result(data: Any, path: Path) -> dict[str, Any]:
         "qbe_dev_per_layer": _qbe_curve(data) if task == "qbe" else None,
         "created": _text(prov.get("created")),
         "departures": tuple(d for d in departures if isinstance(d, str)) if isinstance(departures, list) else (),
+        "converged": data.get("converged") if isinstance(data.get("converged"), bool) else None,
         "path": str(path),
         "test": test,
         "dev": dev,

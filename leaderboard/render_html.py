@@ -32,7 +32,7 @@ from .columns import COLUMN_BY_KEY, COLUMNS, TASKS, task_name
 from .published import SOURCES, published_frame
 from .score import coverage, published_display, published_scores
 from .shading import background, foreground
-from .table import Table, cell_info, cell_text
+from .table import Table, cell_info, cell_marks, cell_text
 from .task_notes import task_notes
 
 #: pandas' HTML template with per-cell data attributes (``templates/board.tpl``).
@@ -179,7 +179,7 @@ def _table_styler(table: Table, assets: TableAssets) -> str:
                 continue
             worse, strength = bool(cell["worse"]), float(cell["strength"])
             n = f'<span class="n"> (n={cell["n"]})</span>' if cell["n"] > 1 else ""
-            mark = "\u2020" if cell["incomparable"] else ""
+            mark = cell_marks(cell)
             text.iat[i, j] = e(cell_text(c, cell)) + mark + n
             css.iat[i, j] = f"background-color: {background(worse, strength)}; color: {foreground(worse, strength)}"
             classes.iat[i, j] = "worse" if worse else ("neutral" if pd.isna(strength) else "shaded")
@@ -216,7 +216,8 @@ def _legend(table: Table) -> str:
             'on that task, so no reference) &nbsp; <span class="swatch" style="background:#fff"></span> '
             'empty: no run (never counted as zero). Values: test set, % except QbE (MTWV); '
             '&plusmn; = sample standard deviation over seeds; (n=k) = seeds; \u2020 = protocol differs from the '
-            'published one (see the score note). Click a header to sort.</p>')
+            'published one (see the score note); \u2021 = stopped while dev was still improving '
+            '(converged: false: the value measures the step budget too). Click a header to sort.</p>')
 
 
 def render_table(table: Table, assets: TableAssets) -> str:

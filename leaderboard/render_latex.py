@@ -21,7 +21,7 @@ from .columns import COLUMNS, TASKS, task_name
 from .published import SOURCES
 from .score import display, published_display
 from .shading import background, foreground
-from .table import Table
+from .table import UNDERTRAINED_MARK, Table, cell_marks
 from .task_notes import task_notes
 
 _TEX = {
@@ -29,7 +29,7 @@ _TEX = {
     "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
     "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
     "\u00b7": r"\textperiodcentered{}", "\u00b1": r"\ensuremath{\pm}", "\u2026": r"\dots{}",
-    "\u2020": r"\textsuperscript{\textdagger}",
+    "\u2020": r"\textsuperscript{\textdagger}", "\u2021": r"\textsuperscript{\textdaggerdbl}",
     "\u2191": r"\ensuremath{\uparrow}", "\u2193": r"\ensuremath{\downarrow}", "\u00d7": r"\ensuremath{\times}",
 }
 
@@ -85,7 +85,7 @@ def render_table(table: Table) -> str:
                 continue
             std = col.display(cell["std"]) if cell["n"] > 1 else None
             body = col.display(cell["mean"]) + (f"\\,{{\\scriptsize$\\pm${std}}}" if std else "")
-            text.iat[i, j] = body + (tex_escape("\u2020") if cell["incomparable"] else "")
+            text.iat[i, j] = body + tex_escape(cell_marks(cell))
             css.iat[i, j] = _css(bool(cell["worse"]), float(cell["strength"]))
         row = table.rows.loc[rid]
         text.iat[i, len(COLUMNS)] = tex_escape(display(row["score"], row["covered"]))
@@ -94,7 +94,8 @@ def render_table(table: Table) -> str:
     corpora = "; ".join(f"{task_name(t)}: {tex_escape(table.corpora[t])}" for t in TASKS if t in table.corpora)
     caption = (f"{tex_escape(table.title)}: test-set results (\\% except QbE, MTWV). "
                f"Black: worse than the baseline ({tex_escape(table.baseline_label)}); green, darker = better within "
-               f"the column; white: not shaded (no baseline run); blank: no run. Corpora: {corpora}.")
+               f"the column; white: not shaded (no baseline run); blank: no run; {tex_escape(UNDERTRAINED_MARK)}: stopped "
+               f"while dev was still improving. Corpora: {corpora}.")
     notes = "\n".join([r"\par\smallskip", r"\begin{minipage}{\linewidth}\scriptsize", tex_escape(table.score_note)]
                       + [r"\par " + tex_escape(n) for n in table.notes] + [r"\end{minipage}", r"\end{table}"])
     body = _tabular(text, css, "Upstream", caption).replace("\\end{table}", notes)

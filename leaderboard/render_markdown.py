@@ -19,7 +19,7 @@ from .columns import COLUMNS, TASKS, task_name
 from .published import SOURCES
 from .score import display, published_display
 from .shading import WORSE_MARK, bar
-from .table import Table, cell_text
+from .table import Table, cell_marks, cell_text
 from .task_notes import task_notes
 
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -59,14 +59,15 @@ def _legend(table: Table) -> str:
             "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588 as good as the baseline or better, taller = closer to "
             "the best in the column (\u2588 = best); a value without marker: not shaded (no baseline run on that "
             "task); blank = no run; \u00b1 = sample standard deviation over seeds, (n=k) = number of seeds; "
-            "\u2020 = protocol differs from the published one. Values are test-set percentages except QbE (MTWV).")
+            "\u2020 = protocol differs from the published one; \u2021 = stopped while dev was still improving "
+            "(converged: false). Values are test-set percentages except QbE (MTWV).")
 
 
 def _cell(table: Table, rid: str, col) -> str:
     cell = table.cell(rid, col.key)
     if cell is None:
         return ""
-    text = cell_text(col, cell) + ("\u2020" if cell["incomparable"] else "")
+    text = cell_text(col, cell) + cell_marks(cell)
     text += f" (n={cell['n']})" if cell["n"] > 1 else ""
     if cell["worse"]:
         return f"{WORSE_MARK} {text}"

@@ -99,6 +99,15 @@ def cell_text(column, cell: pd.Series) -> str:
     return s
 
 
+INCOMPARABLE_MARK = "\u2020"  # the protocol differs from the published one
+UNDERTRAINED_MARK = "\u2021"  # a run of the cell stopped while dev was still improving (converged: false)
+
+
+def cell_marks(cell: pd.Series) -> str:
+    """The footnote marks after a cell's value: \u2020 incomparable with published, \u2021 undertrained."""
+    return (INCOMPARABLE_MARK if cell["incomparable"] else "") + (UNDERTRAINED_MARK if cell["undertrained"] else "")
+
+
 def cell_info(cell: pd.Series) -> str:
     """One-line provenance for tooltips: seeds, training setting, run ids."""
     parts = [f"n={cell['n']} (seeds: {', '.join(map(str, cell['seeds']))})"]
@@ -189,7 +198,8 @@ def cell_frame(kept: pd.DataFrame) -> pd.DataFrame:
     cells = long.groupby(["rid", "key"], sort=False).agg(
         task=("task", "first"), mean=("value", "mean"), std=("value", "std"), n=("value", "size"),
         lr=("lr", "first"), steps=("steps", "first"), settings=("settings", "first"),
-        seeds=("seed", list), run_ids=("run_id", list))
+        seeds=("seed", list), run_ids=("run_id", list),
+        undertrained=("converged", lambda flags: any(flag is False for flag in flags)))
     return cells.astype({"mean": "float64", "std": "float64", "lr": "float64"})
 
 

@@ -45,7 +45,7 @@ _counter = [0]
 def write_result(root: Path, upstream: str, task: str, test: dict, *, dev: dict | None = None, seed=0,
                  lr: float = 1e-4, synthetic: bool = True, corpus_hash: str | None = None,
                  featurizer: str = "weighted_sum", layer_weights=(0.2, 0.3, 0.5), upstream_id: str | None = None,
-                 created: str = "2026-11-25T05:00:00Z") -> Path:
+                 created: str = "2026-11-25T05:00:00Z", converged: bool | None = None) -> Path:
     """Write one result.json like the runner does and return its path."""
     _counter[0] += 1
     run_id = f"r{_counter[0]:04d}"
@@ -66,6 +66,7 @@ def write_result(root: Path, upstream: str, task: str, test: dict, *, dev: dict 
         "provenance": {"superb": "0.1.0", "torch": "2.9.1", "git_commit": "abc", "python": "3.11.7",
                        "created": created},
         "departures": [],
+        **({"converged": converged} if converged is not None else {}),
     }
     if task == "qbe" and layer_weights:  # QbE searches every layer; its picture is the dev curve
         data["qbe"] = {"best_layer": max(range(len(layer_weights)), key=lambda i: layer_weights[i]),
@@ -612,3 +613,20 @@ def test_leaderboard_keys_in_tasks_yaml_are_checked(tmp_path, old, new, expected
     with pytest.raises(UserError) as err:
         load_tasks(path)
     assert str(path) in str(err.value) and expected in str(err.value)
+
+
+def test_a_cell_with_an_undertrained_run_is_marked_in_every_format(tmp_path):
+    from leaderboard.render_latex import render_table as latex_table
+    from leaderboard.render_markdown import render_table as markdown_table
+
+    runs = tmp_path / "runs"
+    write_result(runs, "fbank", "asr", {"wer": 0.6}, converged=False)
+    write_result(runs, "fbank", "pr", {"per": 0.5}, converged=True)
+    write_result(runs, "other", "asr", {"wer": 0.4}, converged=True, seed=0)
+    write_result(runs, "other", "asr", {"wer": 0.5}, converged=False, seed=1)
+    write_result(runs, "other", "pr", {"per": 0.4})  # an older result without the flag: not marked
+    [table] = build_tables(load_runs(runs))
+    marked = {(table.rows.at[rid, "upstream"], key) for (rid, key), flag in table.cells["undertrained"].items() if flag}
+    assert marked == {("fbank", "asr_wer"), ("other", "asr_wer")}  # one unconverged seed marks the cell
+    assert "60.00\u2021" in markdown_table(table, table_assets(table.slug))
+    assert "\\textdaggerdbl" in latex_table(table)
