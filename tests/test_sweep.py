@@ -133,8 +133,10 @@ def _alive(pid: int) -> bool:
 def test_an_interrupted_sweep_stops_its_workers_and_a_rerun_finishes(tiny_sc, tmp_path):
     args = ["sweep", "--upstreams", "fbank_no_cmvn", "--tasks", "ks", "--data", f"ks={tiny_sc}", "--lrs", "1e-3,1e-2",
             "--steps", "10000", "--jobs", "2", "--out", str(tmp_path), "--quiet"]  # ~10 s a job on a quiet machine
+    # Ctrl-C as at a terminal: a test run in the background (CI) inherits SIGINT ignored, so restore it.
     driver = subprocess.Popen([sys.executable, "-m", "benchmark.cli", *args], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+                              stderr=subprocess.PIPE, text=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for line in driver.stdout:  # the training jobs go to the two workers right after extraction
             if line.startswith("[extract 1/1]"):
