@@ -34,8 +34,7 @@ class Standardizer(nn.Module):
 
 @torch.no_grad()
 def fit_standardizer(batch: Callable[[Tensor], tuple[Tensor, Tensor]], utterances: int,
-                     transform: Callable[[Tensor], Tensor] = lambda x: x,
-                     device: torch.device | str = "cpu") -> Standardizer:
+                     transform: Callable[[Tensor], Tensor] = lambda x: x) -> Standardizer:
     """Measure the mean and standard deviation of every dimension over all valid frames.
 
     Args:
@@ -43,15 +42,14 @@ def fit_standardizer(batch: Callable[[Tensor], tuple[Tensor, Tensor]], utterance
             (a :class:`benchmark.features.FrameStore`'s ``batch``).
         utterances: how many there are (indices ``0 .. utterances - 1``).
         transform: applied to each padded batch first, giving ``(n, frames, dim)`` (the featurizer).
-        device: where ``transform`` runs.
 
     Sums are kept in float64, so the statistics do not depend on the order of the frames.
     """
     total, squares, count = None, None, 0
     for start in range(0, utterances, BATCH):
         frames, lengths = batch(torch.arange(start, min(start + BATCH, utterances)))
-        x = transform(frames.to(device))
-        valid = torch.arange(x.shape[1], device=x.device)[None, :] < lengths.to(x.device)[:, None]
+        x = transform(frames)
+        valid = torch.arange(x.shape[1])[None, :] < lengths[:, None]
         rows = x[valid].double()  # (valid frames, dim)
         total = rows.sum(0) if total is None else total + rows.sum(0)
         squares = (rows**2).sum(0) if squares is None else squares + (rows**2).sum(0)
@@ -60,4 +58,4 @@ def fit_standardizer(batch: Callable[[Tensor], tuple[Tensor, Tensor]], utterance
         raise ValueError("no frames to measure")
     mean = total / count
     std = (squares / count - mean**2).clamp_min(0).sqrt()
-    return Standardizer(mean.cpu(), std.cpu())
+    return Standardizer(mean, std)

@@ -616,6 +616,7 @@ def test_leaderboard_keys_in_tasks_yaml_are_checked(tmp_path, old, new, expected
 
 
 def test_a_cell_with_an_undertrained_run_is_marked_in_every_format(tmp_path):
+    from leaderboard.render_html import render_table as html_table
     from leaderboard.render_latex import render_table as latex_table
     from leaderboard.render_markdown import render_table as markdown_table
 
@@ -629,4 +630,5 @@ def test_a_cell_with_an_undertrained_run_is_marked_in_every_format(tmp_path):
     marked = {(table.rows.at[rid, "upstream"], key) for (rid, key), flag in table.cells["undertrained"].items() if flag}
     assert marked == {("fbank", "asr_wer"), ("other", "asr_wer")}  # one unconverged seed marks the cell
     assert "60.00\u2021" in markdown_table(table, table_assets(table.slug))
+    assert "60.00\u2021" in html_table(table, table_assets(table.slug))
     assert "\\textdaggerdbl" in latex_table(table)

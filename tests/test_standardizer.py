@@ -25,7 +25,8 @@ def test_batches_do_not_change_the_statistics(monkeypatch):
     whole = fit_standardizer(store.batch, 150, transform=lambda x: x[:, :, 0])
     monkeypatch.setattr("benchmark.standardizer.BATCH", 7)
     pieces = fit_standardizer(store.batch, 150, transform=lambda x: x[:, :, 0])
-    torch.testing.assert_close(whole.mean, pieces.mean) and torch.testing.assert_close(whole.std, pieces.std)
+    torch.testing.assert_close(whole.mean, pieces.mean)
+    torch.testing.assert_close(whole.std, pieces.std)
 
 
 def test_a_constant_dimension_is_centred_not_divided_by_zero():
